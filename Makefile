@@ -1,0 +1,34 @@
+# stationwatch: `make run` (live crawl) and `make test` (the suite) on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run demo test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Crawl every source once (live) into data/stationwatch.db and print a summary.
+run: $(STAMP)
+	$(PY) -m stationwatch run
+
+## The same crawl offline, from recorded responses on 127.0.0.1, into data/demo.db.
+demo: $(STAMP)
+	$(PY) -m stationwatch demo
+
+## The whole test suite.
+test: $(STAMP)
+	$(PY) -m pytest
+
+## Benchmarks (print their figures; never part of the test suite).
+bench: $(STAMP)
+	$(PY) bench/bench_pipeline.py
+
+clean:
+	rm -rf $(VENV) data/demo.db* .pytest_cache

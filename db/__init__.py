@@ -1,0 +1,43 @@
+"""The SQLite database: schema, migrations and every SQL statement.
+
+Nothing outside db/ writes SQL. ``connect()`` is the one way in: it applies
+pending migrations and sets WAL mode and a busy timeout so that Datasette
+(or any reader) can read while a crawl writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import sqlite_utils
+
+from db.migrations import MIGRATIONS
+
+DEFAULT_DB_PATH = "data/stationwatch.db"
+BUSY_TIMEOUT_MS = 10_000
+
+
+def db_path(path: str | os.PathLike | None = None) -> str:
+    """The database file: the argument, else STATIONWATCH_DB, else data/stationwatch.db."""
+    return str(path or os.environ.get("STATIONWATCH_DB") or DEFAULT_DB_PATH)
+
+
+def connect(path: str | os.PathLike | None = None, migrate: bool = True) -> sqlite_utils.Database:
+    """Open (creating if needed) the database, in WAL mode, migrated to the latest schema."""
+    path = db_path(path)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(path)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA foreign_keys = ON")
+    if db.journal_mode != "wal":
+        db.enable_wal()
+    if migrate:
+        MIGRATIONS.apply(db)
+    return db
+
+
+def utcnow() -> str:
+    """Timestamps are ISO 8601 UTC strings, sortable as text."""
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

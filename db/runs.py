@@ -1,0 +1,104 @@
+"""The `runs` table: one row per spider run, judged from its stats.
+
+`scrapy crawl` can exit 0 after a failed crawl (PITFALLS), so a run's status
+is decided here from what Scrapy counted, and `make run` / the digest read it
+from this table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from db import utcnow
+
+SUCCESS_STATUSES = ("ok", "no_new", "errors")
+FAILURE_STATUSES = ("failed", "layout_changed", "empty_unusual")
+
+
+def start_run(db, spider: str, since: str | None) -> int:
+    cursor = db.execute(
+        "INSERT INTO runs (spider, started_at, status, since) VALUES (?, ?, 'running', ?)",
+        [spider, utcnow(), since],
+    )
+    return cursor.lastrowid
+
+
+def finish_run(db, run_id: int, summary: dict, stats: dict, error_messages: list[str]) -> None:
+    """Record the run's counts and its status (see ``judge``)."""
+    db.execute(
+        "UPDATE runs SET finished_at = ?, status = ?, finish_reason = ?, pages = ?, bytes = ?,"
+        " records = ?, items = ?, new = ?, updated = ?, unchanged = ?, duplicates = ?, dropped = ?,"
+        " errors = ?, error_messages = ?, stats = ? WHERE id = ?",
+        [
+            utcnow(), summary["status"], summary["finish_reason"], summary["pages"], summary["bytes"],
+            summary["records"], summary["items"], summary["new"], summary["updated"],
+            summary["unchanged"], summary["duplicates"], summary["dropped"], summary["errors"],
+            json.dumps(error_messages[:20], ensure_ascii=False),
+            json.dumps(stats, default=str, ensure_ascii=False),
+            run_id,
+        ],
+    )
+
+
+def usually_yields_records(db, spider: str, lookback: int = 5) -> bool:
+    """Did any of the spider's last successful runs parse records?"""
+    row = db.execute(
+        "SELECT MAX(records) FROM (SELECT records FROM runs WHERE spider = ? AND status IN"
+        " ('ok', 'no_new', 'errors') ORDER BY started_at DESC LIMIT ?)",
+        [spider, lookback],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def last_success_date(db, spider: str) -> dt.date | None:
+    """Start date of the spider's last successful run: the next run asks from there."""
+    row = db.execute(
+        "SELECT MAX(started_at) FROM runs WHERE spider = ? AND status IN ('ok', 'no_new', 'errors')",
+        [spider],
+    ).fetchone()
+    if not row or not row[0]:
+        return None
+    return dt.date.fromisoformat(row[0][:10])
+
+
+def mark_interrupted(db, spider: str) -> int:
+    """Runs left 'running' by a killed process are failures, not successes in progress."""
+    cursor = db.execute(
+        "UPDATE runs SET status = 'failed', finish_reason = 'interrupted', finished_at = ?"
+        " WHERE spider = ? AND status = 'running'",
+        [utcnow(), spider],
+    )
+    return cursor.rowcount
+
+
+def record_process_failure(db, spider: str, started_at: str, reason: str) -> int:
+    """A crawl process that crashed, hung or never started: its run (left
+    'running') becomes a failure with the reason, or a failed row is created
+    if the process died before writing one. A run the crawl itself already
+    judged keeps its status."""
+    row = db.execute(
+        "SELECT id FROM runs WHERE spider = ? AND started_at >= ? ORDER BY id DESC LIMIT 1",
+        [spider, started_at],
+    ).fetchone()
+    messages = json.dumps([reason])
+    if row is None:
+        cursor = db.execute(
+            "INSERT INTO runs (spider, started_at, finished_at, status, finish_reason, errors, error_messages)"
+            " VALUES (?, ?, ?, 'failed', 'process', 1, ?)",
+            [spider, started_at, utcnow(), messages],
+        )
+        return cursor.lastrowid
+    db.execute(
+        "UPDATE runs SET status = 'failed', finish_reason = COALESCE(finish_reason, 'process'), finished_at = ?,"
+        " errors = COALESCE(errors, 0) + 1, error_messages = ? WHERE id = ? AND status = 'running'",
+        [utcnow(), messages, row[0]],
+    )
+    return row[0]
+
+
+def runs_started_since(db, started_at: str) -> list[dict]:
+    """Every run started at or after ``started_at``, oldest first."""
+    cursor = db.execute("SELECT * FROM runs WHERE started_at >= ? ORDER BY id", [started_at])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]

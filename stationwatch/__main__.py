@@ -1,0 +1,5 @@
+import sys
+
+from stationwatch.cli import main
+
+sys.exit(main())

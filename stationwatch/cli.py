@@ -1,0 +1,53 @@
+"""Command line: `python -m stationwatch COMMAND` (the Makefile's targets call these)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import db as database
+from stationwatch import crawl
+
+
+def cmd_run(args) -> int:
+    """Crawl every spider once (live sources) into the database; print a summary."""
+    runs = crawl.crawl_all(database.db_path(args.db), spiders=args.spider or None, timeout=args.timeout)
+    print(crawl.format_summary(runs))
+    return 1 if crawl.any_failed(runs) else 0
+
+
+def cmd_demo(args) -> int:
+    """The same crawl, offline: recorded real responses replayed from 127.0.0.1."""
+    from stationwatch.replay import ReplayServer
+
+    db_path = args.db or "data/demo.db"
+    with ReplayServer() as server:
+        print(f"replaying recorded responses from {server.url} into {db_path}")
+        runs = crawl.crawl_all(db_path, spiders=args.spider or None, timeout=args.timeout,
+                               env={"STATIONWATCH_REPLAY_URL": server.url})
+    print(crawl.format_summary(runs))
+    return 1 if crawl.any_failed(runs) else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="stationwatch", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, func in (("run", cmd_run), ("demo", cmd_demo)):
+        p = sub.add_parser(name, help=func.__doc__.splitlines()[0])
+        p.add_argument("--db", help="SQLite file (default: STATIONWATCH_DB or data/stationwatch.db; demo: data/demo.db)")
+        p.add_argument("--spider", action="append", help="only this spider (repeatable)")
+        p.add_argument("--timeout", type=float, default=crawl.DEFAULT_TIMEOUT, help="seconds per spider")
+        p.set_defaults(func=func)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.chdir(Path(__file__).resolve().parent.parent)  # scrapy.cfg and relative paths live here
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""Run every spider once, each in its own process, and summarise the runs.
+
+Twisted's reactor cannot be restarted, so each crawl is a `scrapy crawl`
+subprocess; its log goes to data/logs/. The outcome of each crawl is read
+from the `runs` table (judged from Scrapy's stats), never from the exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import db as database
+from db import runs as runs_table
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TIMEOUT = 30 * 60  # seconds a single spider may run before it is stopped
+
+
+def spider_names() -> list[str]:
+    """The project's spiders, as `scrapy list` would print them."""
+    from scrapy.spiderloader import SpiderLoader
+    from scrapy.utils.project import get_project_settings
+
+    cwd = os.getcwd()
+    try:
+        os.chdir(ROOT)
+        return sorted(SpiderLoader.from_settings(get_project_settings()).list())
+    finally:
+        os.chdir(cwd)
+
+
+def crawl_one(spider: str, db_path: str, log_dir: Path, env: dict | None = None,
+              timeout: float = DEFAULT_TIMEOUT, args: list[str] | None = None) -> int:
+    """Run one spider in a subprocess; return its exit code (-1 on timeout)."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    started = database.utcnow()
+    log_file = log_dir / f"{spider}-{started.replace(':', '')}.log"
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, *(args or [])]
+    child_env = {**os.environ, **(env or {}), "STATIONWATCH_DB": str(db_path)}
+    reason = None
+    with open(log_file, "w", encoding="utf-8") as log:
+        try:
+            code = subprocess.run(command, cwd=ROOT, env=child_env, stdout=log, stderr=subprocess.STDOUT,
+                                  timeout=timeout, stdin=subprocess.DEVNULL).returncode
+        except subprocess.TimeoutExpired:
+            code, reason = -1, f"timed out after {timeout:.0f}s and was stopped"
+    if code != 0 and reason is None:
+        reason = f"crawl process exited with code {code} (log: {log_file})"
+    if reason:
+        db = database.connect(db_path)
+        try:
+            runs_table.record_process_failure(db, spider, started, reason)
+        finally:
+            db.close()
+    return code
+
+
+def crawl_all(db_path: str, spiders: list[str] | None = None, env: dict | None = None,
+              timeout: float = DEFAULT_TIMEOUT, log_dir: Path | None = None) -> list[dict]:
+    """Crawl each spider in turn (one failing does not stop the others);
+    return the runs they recorded."""
+    db = database.connect(db_path)  # create and migrate once, before the children race to
+    db.close()
+    started = database.utcnow()
+    log_dir = log_dir or Path(db_path).parent / "logs"
+    for spider in spiders or spider_names():
+        crawl_one(spider, db_path, log_dir, env=env, timeout=timeout)
+    db = database.connect(db_path)
+    try:
+        return runs_table.runs_started_since(db, started)
+    finally:
+        db.close()
+
+
+def format_summary(runs: list[dict]) -> str:
+    """A fixed-width table: one line per run, and a total."""
+    header = f"{'source':<28} {'status':<15} {'pages':>6} {'new':>5} {'updated':>8} {'unchanged':>10} {'errors':>7}"
+    lines = [header, "-" * len(header)]
+    for run in runs:
+        lines.append(
+            f"{run['spider']:<28} {run['status'] or '?':<15} {run['pages'] or 0:>6} {run['new'] or 0:>5}"
+            f" {run['updated'] or 0:>8} {run['unchanged'] or 0:>10} {run['errors'] or 0:>7}"
+        )
+        for message in _messages(run)[:3]:
+            lines.append(f"    ! {message[:110]}")
+    failed = [r["spider"] for r in runs if r["status"] in runs_table.FAILURE_STATUSES]
+    lines.append("-" * len(header))
+    lines.append(f"{len(runs)} sources, {sum(r['new'] or 0 for r in runs)} new statements, "
+                 f"{len(failed)} failed" + (f": {', '.join(failed)}" if failed else ""))
+    return "\n".join(lines)
+
+
+def _messages(run: dict) -> list[str]:
+    try:
+        return json.loads(run.get("error_messages") or "[]")
+    except ValueError:
+        return []
+
+
+def any_failed(runs: list[dict]) -> bool:
+    return not runs or any(r["status"] in runs_table.FAILURE_STATUSES for r in runs)

@@ -1,0 +1,38 @@
+"""The candidate statement every spider yields (DESIGN.md, "Items").
+
+A dataclass so that a misspelt field is an error at the spider, not a silently
+missing column. Fields after ``text`` are filled by the pipelines or are
+optional links between records.
+"""
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+SOURCE_KINDS = ("parliament", "ministry", "government", "police", "prosecutor", "embassy", "press")
+OFFICIAL_SOURCE_KINDS = SOURCE_KINDS[:-1]
+
+
+@dataclass
+class Statement:
+    source: str  # spider name
+    source_kind: str  # one of SOURCE_KINDS
+    country: str  # ISO 3166 alpha-2 of the body that spoke
+    body: str  # "House of Commons", "Home Office", ...
+    kind: str  # written_question, written_answer, written_statement, ...
+    url: str  # canonical public web page a person would open
+    title: str
+    published: str  # date of the record (sitting, tabling, answer), not the fetch date
+    language: str  # ISO 639-1
+    text: str  # full text of the record; HTML is cleaned by the normalize pipeline
+    record_id: str  # the source's stable id for this statement, unique within the source
+    speaker: Optional[str] = None
+    speaker_role: Optional[str] = None
+    fetch_url: Optional[str] = None  # where it was fetched from (API URL), when not `url`
+    question_record_id: Optional[str] = None  # an answer points at its question's record_id
+    context: Optional[str] = None  # text relevance also reads (the question an answer answers); not stored
+    raw: Optional[str] = None  # the record as fetched (JSON or HTML fragment), for versions/archive
+    raw_type: Optional[str] = None  # "json", "html", "xml"
+    # Filled by pipelines:
+    matched_terms: list = field(default_factory=list)
+    excerpt: Optional[str] = None
+    text_hash: Optional[str] = None

@@ -1,0 +1,218 @@
+"""Replay recorded real responses from a local HTTP server on 127.0.0.1.
+
+The offline demo and the end-to-end tests crawl the sources' real URLs
+through the real Scrapy downloader: ``ReplayMiddleware`` (enabled only when
+STATIONWATCH_REPLAY_URL is set) sends each request to the replay server as
+``http://127.0.0.1:PORT/https/host/path?query`` after robots.txt and offsite
+checks have seen the real URL, and gives the response its real URL back.
+
+What the server answers is listed in ``replay.yml`` manifests beside the
+recorded files (tests/fixtures/<source>/replay.yml)::
+
+    - url: https://host/api/things?searchTerm=police&skip=0
+      file: things_page1.json          # relative to the manifest
+      content_type: application/json   # optional; guessed from the file name
+      status: 200                      # optional
+      headers: {Retry-After: "1"}      # optional
+      delay: 0.5                       # optional seconds before answering
+
+A request matches an entry when scheme, host and path are equal and every
+query parameter the entry names has the same value in the request (the
+request may carry more, such as a date that changes each day). The entry
+naming the most parameters wins; no match is a 404.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import yaml
+from scrapy.exceptions import NotConfigured
+
+FIXTURES_DIR = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+
+
+@dataclass
+class Entry:
+    scheme: str
+    host: str
+    path: str
+    query: list[tuple[str, str]]
+    body: bytes = b""
+    status: int = 200
+    headers: dict = field(default_factory=dict)
+    delay: float = 0.0
+
+    def matches(self, scheme: str, host: str, path: str, query: list[tuple[str, str]]) -> bool:
+        return (scheme, host, path) == (self.scheme, self.host, self.path) and all(
+            pair in query for pair in self.query
+        )
+
+
+def load_manifest(path: Path) -> list[Entry]:
+    """Entries of one replay.yml, with their files read."""
+    spec = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    entries = []
+    for raw in spec:
+        parts = urlsplit(raw["url"])
+        headers = {str(k): str(v) for k, v in (raw.get("headers") or {}).items()}
+        body = b""
+        if raw.get("file"):
+            file = path.parent / raw["file"]
+            body = file.read_bytes()
+            guessed = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+            headers.setdefault("Content-Type", raw.get("content_type") or guessed)
+        elif "body" in raw:
+            body = str(raw["body"]).encode("utf-8")
+            headers.setdefault("Content-Type", raw.get("content_type") or "text/plain; charset=utf-8")
+        entries.append(
+            Entry(
+                scheme=parts.scheme,
+                host=parts.netloc,
+                path=parts.path or "/",
+                query=parse_qsl(parts.query, keep_blank_values=True),
+                body=body,
+                status=int(raw.get("status", 200)),
+                headers=headers,
+                delay=float(raw.get("delay", 0)),
+            )
+        )
+    return entries
+
+
+def find_manifests(root: Path = FIXTURES_DIR) -> list[Path]:
+    return sorted(root.glob("*/replay.yml"))
+
+
+class ReplayServer:
+    """A threaded HTTP server on 127.0.0.1 answering from replay manifests.
+
+    Use as a context manager; ``url`` is its base URL and ``requests`` the
+    log of what it was asked (path, headers), for tests that count fetches.
+    """
+
+    def __init__(self, manifests: list[Path] | None = None, entries: list[Entry] | None = None):
+        self.entries: list[Entry] = list(entries or [])
+        for manifest in manifests if manifests is not None else find_manifests():
+            self.entries.extend(load_manifest(Path(manifest)))
+        self.requests: list[tuple[str, dict]] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def add(self, entry: Entry) -> None:
+        with self._lock:
+            self.entries.insert(0, entry)
+
+    def replace(self, url: str, body: bytes, **kwargs) -> None:
+        """Answer ``url`` with another body from now on (a record that changed)."""
+        parts = urlsplit(url)
+        with self._lock:
+            self.entries = [
+                e for e in self.entries
+                if not (e.scheme, e.host, e.path, e.query)
+                == (parts.scheme, parts.netloc, parts.path or "/", parse_qsl(parts.query, keep_blank_values=True))
+            ]
+        self.add(Entry(parts.scheme, parts.netloc, parts.path or "/", parse_qsl(parts.query), body, **kwargs))
+
+    def lookup(self, replay_path: str) -> Entry | None:
+        parts = urlsplit(replay_path)
+        segments = parts.path.lstrip("/").split("/", 2)
+        if len(segments) < 2:
+            return None
+        scheme, host = segments[0], segments[1]
+        path = "/" + (segments[2] if len(segments) == 3 else "")
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        with self._lock:
+            candidates = [e for e in self.entries if e.matches(scheme, host, path, query)]
+        return max(candidates, key=lambda e: len(e.query), default=None)
+
+    def _handler(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):  # noqa: N802 (http.server's naming)
+                with server._lock:
+                    server.requests.append((self.path, dict(self.headers)))
+                entry = server.lookup(self.path)
+                if entry is None:
+                    self._answer(404, {"Content-Type": "text/plain"}, b"not recorded\n")
+                    return
+                if entry.delay:
+                    time.sleep(entry.delay)
+                self._answer(entry.status, entry.headers, entry.body)
+
+            def _answer(self, status, headers, body):
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format, *args):  # keep test output quiet
+                pass
+
+        return Handler
+
+    def __enter__(self) -> "ReplayServer":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def to_replay_url(base: str, url: str) -> str:
+    parts = urlsplit(url)
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{base}/{parts.scheme}/{parts.netloc}{parts.path or '/'}{query}"
+
+
+def from_replay_url(base: str, url: str) -> str:
+    """The real URL behind a replay URL (redirect targets included)."""
+    if not url.startswith(base + "/"):
+        return url
+    scheme, _, rest = url[len(base) + 1:].partition("/")
+    return f"{scheme}://{rest}"
+
+
+class ReplayMiddleware:
+    """Send requests to the replay server; give responses their real URLs back."""
+
+    def __init__(self, base: str):
+        self.base = base.rstrip("/")
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        base = crawler.settings.get("STATIONWATCH_REPLAY_URL")
+        if not base:
+            raise NotConfigured
+        return cls(base)
+
+    def process_request(self, request):
+        if request.url.startswith(self.base + "/"):
+            return None
+        meta = dict(request.meta)
+        meta.update(replay_original_url=request.url, allow_offsite=True, dont_obey_robotstxt=True)
+        return request.replace(url=to_replay_url(self.base, request.url), meta=meta, dont_filter=True)
+
+    def process_response(self, request, response):
+        if response.url.startswith(self.base + "/"):
+            return response.replace(url=from_replay_url(self.base, response.url))
+        return response

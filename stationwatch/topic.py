@@ -1,0 +1,210 @@
+"""Judge whether a text is about the watched topic, and say why.
+
+The vocabulary lives in a YAML file (topics/*.yml), never in code, so the
+same machinery can watch another policy question. See the file's header for
+the rules; this module only applies them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+DEFAULT_TOPIC_FILE = Path(__file__).resolve().parent.parent / "topics" / "overseas_police_stations.yml"
+EXCERPT_RADIUS = 220  # characters of context either side of the first match
+
+# Quotes, dashes and odd spaces that real pages use interchangeably.
+_PUNCT_FOLD = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"',
+        "\u00bb": '"', "\u300c": '"', "\u300d": '"', "\u2033": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+        "\u2015": "-", "\u2212": "-", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+        "\u3000": " ", "\u200b": " ",
+    }
+)
+# A sentence ends at . ! ? ; (or their CJK forms) before a space, or at a blank line.
+_SENTENCE_END = re.compile(r"[.!?;](?=\s)|[。！？；]|\n\s*\n")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u1100-\u11ff\uf900-\ufaff]")
+
+
+@functools.lru_cache(maxsize=65536)
+def _fold_char(ch: str) -> str:
+    """One character folded: accents dropped, case folded, quotes unified.
+
+    Hangul syllables survive (decomposed then recomposed), so Korean terms
+    still match.
+    """
+    decomposed = unicodedata.normalize("NFKD", ch.translate(_PUNCT_FOLD))
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", stripped).casefold()
+
+
+def fold(text: str) -> tuple[str, list[int] | None]:
+    """Fold ``text`` for matching; return it with a map back to the original.
+
+    The map (folded index -> original index) lets excerpts quote the original
+    text even where folding changed a character's length (ß -> ss). It is None
+    for pure ASCII, where folding keeps every index.
+    """
+    if text.isascii():
+        return text.lower(), None
+    out: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        folded = _fold_char(ch)
+        out.append(folded)
+        index.extend([i] * len(folded))
+    return "".join(out), index
+
+
+def fold_term(term: str) -> str:
+    return fold(" ".join(str(term).split()))[0]
+
+
+def _term_pattern(term: str) -> str:
+    """A regex for one folded term.
+
+    CJK terms match anywhere; Latin-script terms start at a word boundary and
+    accept a short inflection (station/stations, politiebureau/politiebureaus).
+    Spaces and hyphens inside a term match either.
+    """
+    if _CJK.search(term):
+        return re.escape(term)
+    parts = [re.escape(p) for p in re.split(r"[\s\-]+", term) if p]
+    body = r"[\s\-]+".join(parts)
+    return rf"(?<!\w){body}\w{{0,3}}(?!\w)"
+
+
+class TermPattern:
+    """Many terms in one compiled alternation: one pass over the text finds
+    them all, and each match's group name says which term it was."""
+
+    def __init__(self, terms: list[str]):
+        ordered = sorted(set(terms), key=len, reverse=True)  # longest first wins
+        self.names = {f"t{i}": t for i, t in enumerate(ordered)}
+        self.pattern = re.compile("|".join(f"(?P<t{i}>{_term_pattern(t)})" for i, t in enumerate(ordered)))
+
+    def find(self, folded: str) -> list[tuple[str, int, int]]:
+        return [(self.names[m.lastgroup], m.start(), m.end()) for m in self.pattern.finditer(folded)]
+
+    def blank(self, folded: str) -> str:
+        """Replace every match by spaces of the same length (indexes survive)."""
+        return self.pattern.sub(lambda m: " " * len(m.group()), folded)
+
+
+def _alternation(terms: list[str]) -> TermPattern | None:
+    return TermPattern(terms) if terms else None
+
+
+@dataclass
+class Judgement:
+    relevant: bool
+    matched_terms: list[str] = field(default_factory=list)
+    excerpt: str | None = None
+    reason: str = ""
+
+
+class Topic:
+    """A loaded topic file. ``judge(text)`` is the whole public interface."""
+
+    def __init__(self, spec: dict, path: Path | None = None):
+        self.path = path
+        self.name = spec.get("topic", "topic")
+        self.title = spec.get("title", self.name)
+        self.window = int(spec.get("window", 160))
+        self.search_terms: dict[str, list[str]] = spec.get("search", {}) or {}
+        strong, weak, context = [], [], []
+        for lang, groups in (spec.get("languages") or {}).items():
+            groups = groups or {}
+            strong += [fold_term(t) for t in groups.get("strong", []) or []]
+            weak += [fold_term(t) for t in groups.get("weak", []) or []]
+            context += [fold_term(t) for t in groups.get("context", []) or []]
+        if not strong and not weak:
+            raise ValueError(f"topic file {path}: no strong or weak terms")
+        self.strong = _alternation(strong)
+        self.weak = _alternation(weak)
+        self.context = _alternation(context)
+        self.exclude = _alternation([fold_term(t) for t in spec.get("exclude", []) or []])
+
+    @classmethod
+    def load(cls, path: str | os.PathLike | None = None) -> "Topic":
+        path = Path(path or os.environ.get("STATIONWATCH_TOPIC") or DEFAULT_TOPIC_FILE)
+        with open(path, encoding="utf-8") as fh:
+            spec = yaml.safe_load(fh)
+        if not isinstance(spec, dict):
+            raise ValueError(f"topic file {path}: expected a mapping at the top level")
+        return cls(spec, path)
+
+    def search_terms_for(self, language: str) -> list[str]:
+        return list(self.search_terms.get(language, []))
+
+    def judge(self, text: str) -> Judgement:
+        """Relevant or not, which terms matched, and the passage around them."""
+        if not text or not text.strip():
+            return Judgement(False, reason="empty text")
+        folded, index = fold(text)
+        if self.exclude is not None:
+            folded = self.exclude.blank(folded)
+        hits = _matches(self.strong, folded)
+        terms = {term for term, _, _ in hits}
+        anchor = hits[0][1:] if hits else None
+        contexts = _matches(self.context, folded)
+        stops = [m.start() for m in _SENTENCE_END.finditer(folded)]
+        for term, start, end in _matches(self.weak, folded):
+            near = [
+                c for c in contexts
+                if c[1] >= start - self.window and c[2] <= end + self.window
+                and _same_sentence(stops, min(start, c[1]), max(end, c[2]))
+            ]
+            if near:
+                terms.add(term)
+                terms.update(c[0] for c in near)
+                if not hits and (anchor is None or start < anchor[0]):
+                    anchor = (start, end)
+        if not terms:
+            return Judgement(False, reason="no topic term" if not contexts else "context words only")
+        if hits:
+            terms.update(c[0] for c in contexts)
+        start, end = anchor
+        if index is not None:
+            start, end = index[start], index[min(end, len(index)) - 1] + 1
+        return Judgement(True, sorted(terms), excerpt_around(text, start, end), "matched")
+
+
+def _same_sentence(stops: list[int], lo: int, hi: int) -> bool:
+    """No sentence end between ``lo`` and ``hi`` (``stops`` is sorted)."""
+    i = bisect.bisect_left(stops, lo)
+    return i == len(stops) or stops[i] >= hi
+
+
+def _matches(pattern: TermPattern | None, folded: str) -> list[tuple[str, int, int]]:
+    return pattern.find(folded) if pattern is not None else []
+
+
+def excerpt_around(text: str, start: int, end: int, radius: int = EXCERPT_RADIUS) -> str:
+    """The passage around ``text[start:end]``, cut at whitespace, with ellipses."""
+    lo = max(0, start - radius)
+    hi = min(len(text), end + radius)
+    if lo > 0:
+        space = text.find(" ", lo, start)
+        lo = space + 1 if space != -1 else lo
+    if hi < len(text):
+        space = text.rfind(" ", end, hi)
+        hi = space if space != -1 else hi
+    passage = " ".join(text[lo:hi].split())
+    return ("…" if lo > 0 else "") + passage + ("…" if hi < len(text) else "")
+
+
+@functools.lru_cache(maxsize=8)
+def load_topic(path: str | None = None) -> Topic:
+    """The topic, loaded once per process and path."""
+    return Topic.load(path)

@@ -1,0 +1,67 @@
+"""Shared test helpers: recorded responses as Scrapy responses, spiders
+built the way Scrapy builds them, and real crawls in a subprocess."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
+from scrapy.utils.test import get_crawler
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def fixture_path(source: str, name: str) -> Path:
+    return FIXTURES / source / name
+
+
+def response_for(source: str, name: str, url: str, encoding: str | None = None, headers=None):
+    """A recorded file as the response to ``url`` (class chosen by extension)."""
+    body = fixture_path(source, name).read_bytes()
+    cls = {".json": TextResponse, ".xml": XmlResponse}.get(Path(name).suffix, HtmlResponse)
+    kwargs = {"encoding": encoding} if encoding else {}
+    return cls(url=url, body=body, request=Request(url), headers=headers, **kwargs)
+
+
+def make_spider(spider_cls, settings: dict | None = None, **kwargs):
+    """A spider bound to a crawler with the project's settings, as `scrapy crawl` makes it.
+
+    ``since`` defaults to the spider's first-run date so no database is read.
+    """
+    from scrapy.utils.project import get_project_settings
+
+    project = get_project_settings().copy_to_dict()
+    project.update(settings or {})
+    project["TWISTED_REACTOR_ENABLED"] = False  # parsing needs no reactor
+    crawler = get_crawler(spider_cls, project)
+    kwargs.setdefault("since", spider_cls.default_since.isoformat())
+    spider = crawler._create_spider(**kwargs)
+    crawler.spider = spider
+    crawler.stats.open_spider()
+    return spider
+
+
+def collect(async_iterable) -> list:
+    """Drain an async generator such as ``Spider.start()``."""
+
+    async def drain():
+        return [x async for x in async_iterable]
+
+    return asyncio.run(drain())
+
+
+def run_scrapy(spider: str, db_path: Path, replay_url: str | None, *args: str, timeout: float = 120,
+               env: dict | None = None) -> subprocess.CompletedProcess:
+    """`scrapy crawl SPIDER` in a subprocess, as the nightly job runs it."""
+    child_env = {**os.environ, "STATIONWATCH_DB": str(db_path), **(env or {})}
+    if replay_url:
+        child_env["STATIONWATCH_REPLAY_URL"] = replay_url
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", spider, *args],
+        cwd=ROOT, env=child_env, capture_output=True, text=True, timeout=timeout,
+    )
