@@ -163,3 +163,9 @@ def m002_index_browsing_columns(db):
     for columns in (["published"], ["country"], ["source_kind"], ["body"], ["kind"], ["speaker"], ["digest_id"]):
         db["statements"].create_index(columns, if_not_exists=True)
     db["runs"].create_index(["spider", "started_at"], if_not_exists=True)
+
+
+@MIGRATIONS()
+def m003_statement_outlet(db):
+    """The publication that carried a statement (a quote in a newspaper)."""
+    db["statements"].add_column("outlet", str)

@@ -18,7 +18,7 @@ OUTCOMES = (NEW, UPDATED, UNCHANGED, DUPLICATE)
 STATEMENT_FIELDS = (
     "source", "source_kind", "country", "body", "kind", "published", "speaker",
     "speaker_role", "title", "text", "excerpt", "url", "fetch_url", "language",
-    "record_id", "question_record_id", "text_hash",
+    "record_id", "question_record_id", "text_hash", "outlet",
 )
 
 

@@ -28,6 +28,7 @@ class Statement:
     speaker: Optional[str] = None
     speaker_role: Optional[str] = None
     fetch_url: Optional[str] = None  # where it was fetched from (API URL), when not `url`
+    outlet: Optional[str] = None  # the publication that carried it (press), when not the body itself
     question_record_id: Optional[str] = None  # an answer points at its question's record_id
     context: Optional[str] = None  # text relevance also reads (the question an answer answers); not stored
     raw: Optional[str] = None  # the record as fetched (JSON or HTML fragment), for versions/archive
