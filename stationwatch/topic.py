@@ -31,6 +31,7 @@ _PUNCT_FOLD = str.maketrans(
         "\u3000": " ", "\u200b": " ",
     }
 )
+_QUOTES_TO_SPACE = str.maketrans({'"': " ", "'": " "})
 # A sentence ends at . ! ? ; (or their CJK forms) before a space, or at a blank line.
 _SENTENCE_END = re.compile(r"[.!?;](?=\s)|[。！？；]|\n\s*\n")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u1100-\u11ff\uf900-\ufaff]")
@@ -152,6 +153,8 @@ class Topic:
         if not text or not text.strip():
             return Judgement(False, reason="empty text")
         folded, index = fold(text)
+        # Quotes around a phrase must not break it: undeclared 'police stations'.
+        folded = folded.translate(_QUOTES_TO_SPACE)
         if self.exclude is not None:
             folded = self.exclude.blank(folded)
         hits = _matches(self.strong, folded)

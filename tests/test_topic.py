@@ -1,0 +1,99 @@
+"""The topic file and matcher: which texts are about the stations, and why."""
+
+import pytest
+
+from stationwatch.topic import Topic, fold, load_topic
+
+TOPIC = load_topic()
+
+# (text, expected decision). Positives are phrased as real sources phrase
+# them (see ../shared/topic-vocabulary.md); negatives share words with them.
+CASES = [
+    # English
+    ("Chinese police station in Croydon", True),
+    ("Croydon police station to close", False),
+    ("Chinese 'Overseas Police Service Stations'", True),
+    ("Reports by Safeguard Defenders claimed that there were three Chinese “police service stations” in the UK.", True),
+    ("The RCMP is investigating undeclared 'police service stations' in Quebec.", True),
+    ("Two men were arrested for operating an illegal overseas police station in Manhattan.", True),
+    ("The 110 Overseas network spans 21 countries.", True),
+    ("A Chinese restaurant next to the police station was burgled.", False),
+    ("The police station closed early. China announced new tariffs on Friday.", False),
+    ("The Chinatown police station reopened after refurbishment.", False),
+    ("Service station opening hours on the M6 will change.", False),
+    ("Questions on police station closures in rural Lincolnshire.", False),
+    ("", False),
+    # Dutch
+    ("Hoekstra: illegale Chinese politiebureaus moeten per direct dicht", True),
+    ("Het kabinet spreekt van «overzeese politie service stations».", True),
+    ("Het politiebureau in Utrecht gaat dicht wegens verbouwing.", False),
+    # German
+    ("Die Bundesregierung äußert sich zu Übersee-Polizeistationen (ÜPS).", True),
+    ("Chinesische Polizeistationen in Deutschland: Hessen prüft Hinweise", True),
+    ("Die Polizeistation in Kassel bleibt am Wochenende geschlossen.", False),
+    # French
+    ("Des postes de police chinois clandestins en France ?", True),
+    ("Le commissariat de Lyon fermé pour travaux.", False),
+    # Spanish, Italian, Portuguese
+    ("Las comisarías chinas en Madrid y Barcelona", True),
+    ("La comisaría de Valencia amplía su horario.", False),
+    ("Stazioni di polizia cinesi a Prato e Milano", True),
+    ("Esquadras ilegais chinesas em Lisboa, diz a imprensa", True),
+    ("A esquadra de Faro mudou de instalações.", False),
+    # Chinese (simplified and traditional), Japanese, Korean: no word boundaries
+    ("外交部发言人汪文斌：所谓“海外警察站”根本不存在", True),
+    ("福州警僑事務海外服務站在多倫多設立", True),
+    ("中国の海外警察拠点をめぐる質問主意書", True),
+    ("중국 비밀경찰서 의혹 식당 대표 기자회견", True),
+    ("北京市公安局发布交通管理通告", False),
+]
+
+
+@pytest.mark.parametrize("text,expected", CASES)
+def test_relevance_table(text, expected):
+    assert TOPIC.judge(text).relevant is expected
+
+
+def test_matched_terms_say_why():
+    judgement = TOPIC.judge("Reports of Chinese “police service stations” in Glasgow")
+    assert judgement.matched_terms == ["chinese", "chinese police service station", "police service station"]
+    assert judgement.reason == "matched"
+
+
+def test_excerpt_quotes_the_original_text_around_the_match():
+    padding = "Unrelated words about budgets and schools. " * 20
+    text = padding + "The Minister said Chinese “police service stations” were unacceptable. " + padding
+    excerpt = TOPIC.judge(text).excerpt
+    assert "Chinese “police service stations” were unacceptable" in excerpt  # original quotes, not folded
+    assert excerpt.startswith("…") and excerpt.endswith("…")
+    assert len(excerpt) < 600
+
+
+def test_excerpt_maps_back_through_length_changing_folds():
+    # ß folds to "ss": the excerpt must still cut the original at the right place.
+    text = "Straße " * 3 + "Übersee-Polizeistationen in Deutschland"
+    assert "Übersee-Polizeistationen" in TOPIC.judge(text).excerpt
+
+
+def test_fold_is_case_accent_and_quote_insensitive():
+    assert fold("Comisarías “Chinas” — ÜBERSEE")[0] == 'comisarias "chinas" - ubersee'
+
+
+def test_a_topic_file_is_data(tmp_path):
+    path = tmp_path / "topic.yml"
+    path.write_text(
+        "topic: fisheries\nwindow: 50\nlanguages:\n  en:\n    strong: [illegal fishing]\n"
+        "    weak: [trawler]\n    context: [chinese]\nsearch:\n  en: [illegal fishing]\n",
+        encoding="utf-8",
+    )
+    topic = Topic.load(path)
+    assert topic.judge("Chinese trawler seized").relevant
+    assert not topic.judge("Chinese police station").relevant
+    assert topic.search_terms_for("en") == ["illegal fishing"]
+
+
+def test_a_topic_file_without_terms_is_an_error(tmp_path):
+    path = tmp_path / "empty.yml"
+    path.write_text("topic: nothing\nlanguages: {}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="no strong or weak terms"):
+        Topic.load(path)
