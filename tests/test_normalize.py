@@ -1,0 +1,74 @@
+"""The normalize pipeline: clean text, ISO dates, canonical URLs, drops with reasons."""
+
+import pytest
+from scrapy.exceptions import DropItem
+
+from pipelines.normalize import NormalizePipeline, canonical_url, html_to_text, iso_date, text_fingerprint
+from stationwatch.items import Statement
+
+
+def statement(**overrides):
+    fields = dict(
+        source="test", source_kind="ministry", country="GB", body="Home Office", kind="press_release",
+        url="https://www.gov.uk/government/news/x?utm_source=twitter&utm_medium=social#top",
+        title="<b>Chinese</b> police stations", published="2023-06-06T00:00:00", language="en",
+        text="<p>First&nbsp;paragraph.</p><script>alert(1)</script><p>Second   paragraph.</p>",
+        record_id="x",
+    )
+    fields.update(overrides)
+    return Statement(**fields)
+
+
+def test_html_becomes_paragraphs_without_scripts():
+    assert html_to_text("<p>One &amp; two</p><script>evil()</script><ul><li>three</li></ul>") == "One & two\n\nthree"
+
+
+def test_plain_text_keeps_its_paragraphs_and_loses_control_characters():
+    assert html_to_text("a\x00b  c\r\n\r\nd\x07") == "ab c\n\nd"
+
+
+def test_text_that_merely_mentions_angle_brackets_is_not_eaten():
+    assert html_to_text("if a < b and c > d") == "if a < b and c > d"
+
+
+def test_canonical_url_drops_tracking_and_fragment():
+    assert canonical_url("https://example.gov/news?id=3&utm_campaign=x&fbclid=abc#section") == "https://example.gov/news?id=3"
+    assert canonical_url("https://example.gov/a?b=2&a=1") == "https://example.gov/a?a=1&b=2"
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("2023-06-06T00:00:00", "2023-06-06"),
+    ("2022-11-01", "2022-11-01"),
+    ("6 June 2023", "2023-06-06"),
+    ("1 november 2022", "2022-11-01"),
+    ("2022年10月26日", "2022-10-26"),
+    (None, None),
+])
+def test_iso_date(value, expected):
+    assert iso_date(value) == expected
+
+
+def test_fingerprint_ignores_case_whitespace_quotes_and_dashes():
+    a = text_fingerprint("The “police service stations” — closed.")
+    b = text_fingerprint('the "police service stations" - CLOSED.')
+    assert a == b
+    assert a != text_fingerprint("The police service stations remain open.")
+
+
+def test_pipeline_cleans_a_candidate():
+    item = NormalizePipeline().process_item(statement())
+    assert item.text == "First paragraph.\n\nSecond paragraph."
+    assert item.title == "Chinese police stations"
+    assert item.published == "2023-06-06"
+    assert item.url == "https://www.gov.uk/government/news/x"
+    assert len(item.text_hash) == 40
+
+
+@pytest.mark.parametrize("overrides,reason", [
+    ({"record_id": ""}, "missing record_id"),
+    ({"text": "<p> </p>"}, "empty text"),
+    ({"published": "not a date at all"}, "unreadable date"),
+])
+def test_pipeline_drops_bad_candidates_with_a_reason(overrides, reason):
+    with pytest.raises(DropItem, match=reason):
+        NormalizePipeline().process_item(statement(**overrides))
