@@ -35,6 +35,10 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
+# Sites whose README reports bot protection or slow servers (justice.gov,
+# fmprc.gov.cn): their spiders ask one request at a time per domain, this
+# many seconds apart (read in the spider's update_settings()).
+STATIONWATCH_SLOW_SITE_DELAY = 5.0
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
@@ -83,5 +87,6 @@ if STATIONWATCH_REPLAY_URL:
     # Replaying recorded responses from our own 127.0.0.1 server: no remote
     # site to be polite to, so no waiting between requests or before retries.
     DOWNLOAD_DELAY = 0
+    STATIONWATCH_SLOW_SITE_DELAY = 0
     AUTOTHROTTLE_START_DELAY = 0.05
     STATIONWATCH_RETRY_BACKOFF_BASE = 0.05
