@@ -95,15 +95,15 @@ def test_a_question_that_gets_its_answer_adds_exactly_one_statement(server, db_p
     server.replace(QUESTION_URL, on_topic_question(answered=False),
                    headers={"Content-Type": "application/json"})
     crawl(server, db_path)
-    assert [r["kind"] for r in rows(db_path, "SELECT kind FROM statements ORDER BY id")] == [
+    assert [r["kind"] for r in rows(db_path, "SELECT kind FROM statements ORDER BY kind")] == [
         "written_question", "written_statement"]
 
     server.replace(QUESTION_URL, on_topic_question(answered=True),
                    headers={"Content-Type": "application/json"})
     crawl(server, db_path)
-    statements = rows(db_path, "SELECT id, kind, record_id, question_id, speaker_role, text FROM statements ORDER BY id")
-    assert [s["kind"] for s in statements] == ["written_question", "written_statement", "written_answer"]
-    question, _, answer = statements
+    statements = rows(db_path, "SELECT id, kind, record_id, question_id, speaker_role, text FROM statements ORDER BY kind")
+    assert [s["kind"] for s in statements] == ["written_answer", "written_question", "written_statement"]
+    answer, question, _ = statements
     assert answer["question_id"] == question["id"]
     assert answer["text"].startswith("Any attempt to coerce individuals")
     assert answer["speaker_role"] == "Answering minister, Home Office"
