@@ -103,6 +103,7 @@ class ReplayServer:
             self.entries.extend(load_manifest(Path(manifest)))
         self.requests: list[tuple[str, dict]] = []
         self._lock = threading.Lock()
+        self._index: dict | None = None  # built on first lookup; add()/replace() reset it
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -115,6 +116,7 @@ class ReplayServer:
     def add(self, entry: Entry) -> None:
         with self._lock:
             self.entries.insert(0, entry)
+            self._index = None
 
     def replace(self, url: str, body: bytes, **kwargs) -> None:
         """Answer ``url`` with another body from now on (a record that changed)."""
@@ -125,6 +127,7 @@ class ReplayServer:
                 if not (e.scheme, e.host, e.path, e.query)
                 == (parts.scheme, parts.netloc, parts.path or "/", parse_qsl(parts.query, keep_blank_values=True))
             ]
+            self._index = None
         self.add(Entry(parts.scheme, parts.netloc, parts.path or "/", parse_qsl(parts.query), body, **kwargs))
 
     def lookup(self, replay_path: str) -> Entry | None:
@@ -136,8 +139,18 @@ class ReplayServer:
         path = "/" + (segments[2] if len(segments) == 3 else "")
         query = parse_qsl(parts.query, keep_blank_values=True)
         with self._lock:
-            candidates = [e for e in self.entries if e.matches(scheme, host, path, query)]
+            candidates = [e for e in self._by_location().get((scheme, host, path), []) if e.matches(scheme, host, path, query)]
         return max(candidates, key=lambda e: len(e.query), default=None)
+
+    def _by_location(self) -> dict:
+        """Entries grouped by (scheme, host, path), rebuilt when entries change:
+        a benchmark serves thousands of pages, and a scan per request would
+        make the server, not the crawler, the thing measured."""
+        if self._index is None:
+            self._index = {}
+            for entry in self.entries:
+                self._index.setdefault((entry.scheme, entry.host, entry.path), []).append(entry)
+        return self._index
 
     def _handler(self):
         server = self
