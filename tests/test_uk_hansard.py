@@ -1,0 +1,180 @@
+"""uk_hansard against recorded (RECONSTRUCTED, real-text) Hansard API responses."""
+
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from scrapy.http import Request, TextResponse
+
+import db as database
+from spiders.uk_hansard import UkHansardSpider, group_contributions, split_attribution, title_slug
+from stationwatch.items import Statement
+from stationwatch.replay import ReplayServer
+from tests.helpers import FIXTURES, collect, fixture_path, make_spider, response_for, run_scrapy
+
+API = "https://hansard-api.parliament.uk"
+SOURCE = "uk_hansard"
+EXT_ID = "997662A6-CD71-41C5-BBE9-33FADDB4B974"
+SEARCH_FILE = "search_contributions_Spoken_searchTerm-police-stations.RECONSTRUCTED.json"
+DEBATE_FILE = f"debates_debate_{EXT_ID}.RECONSTRUCTED.json"
+DEBATE_URL = f"https://hansard.parliament.uk/Commons/2022-11-01/debates/{EXT_ID}/OverseasChinesePoliceStationsInUKLegalStatus"
+
+
+@pytest.fixture
+def spider():
+    return make_spider(UkHansardSpider)
+
+
+@pytest.fixture
+def contributions(spider):
+    response = response_for(SOURCE, DEBATE_FILE, f"{API}/debates/debate/{EXT_ID}.json")
+    return list(spider.parse_debate(response))
+
+
+def search_response(data: dict, skip: int = 0) -> TextResponse:
+    url = f"{API}/search/contributions/Spoken.json?queryParameters.searchTerm=x&queryParameters.skip={skip}"
+    return TextResponse(url, body=json.dumps(data).encode(), request=Request(url))
+
+
+def test_start_asks_each_term_with_prefixed_parameters(spider):
+    requests = collect(spider.start())
+    assert len(requests) == len(spider.topic.search_terms_for("en"))
+    query = parse_qs(urlsplit(requests[0].url).query)
+    assert urlsplit(requests[0].url).path == "/search/contributions/Spoken.json"
+    assert query == {
+        "queryParameters.searchTerm": [spider.topic.search_terms_for("en")[0]],
+        "queryParameters.startDate": ["2022-09-01"],
+        "queryParameters.orderBy": ["SittingDateDesc"],
+        "queryParameters.take": ["50"],
+        "queryParameters.skip": ["0"],
+    }
+
+
+def test_search_hits_lead_to_their_debate(spider):
+    data = json.loads(fixture_path(SOURCE, SEARCH_FILE).read_text())
+    out = list(spider.parse_search(search_response(data), "police stations", 0))
+    # Two hits in one debate: two requests for one URL (the dupefilter keeps one); 2 < 50, no next page.
+    assert [r.url for r in out] == [f"{API}/debates/debate/{EXT_ID}.json"] * 2
+
+
+def test_paging_follows_to_the_end(spider):
+    data = json.loads(fixture_path(SOURCE, SEARCH_FILE).read_text())
+    data["SpokenResultCount"] = 120
+
+    def next_skips(skip):
+        out = spider.parse_search(search_response(data, skip), "police stations", skip)
+        return [r.cb_kwargs["skip"] for r in out if "/search/" in r.url]
+
+    assert next_skips(0) == [50]
+    assert next_skips(50) == [100]
+    assert next_skips(100) == []
+
+
+def test_empty_result_yields_nothing_and_no_layout_error(spider):
+    empty = {"SearchTerms": ["x"], "SpokenResultCount": 0, "TotalResultCount": 0, "Results": []}
+    assert list(spider.parse_search(search_response(empty), "x", 0)) == []
+    assert not spider.crawler.stats.get_value("stationwatch/layout_errors")
+
+
+def test_a_debate_yields_one_candidate_per_contribution(contributions):
+    assert all(isinstance(c, Statement) for c in contributions)
+    assert [c.speaker for c in contributions] == [
+        "Alicia Kearns", "Mr Speaker", "Tom Tugendhat", "Hilary Benn", "Tom Tugendhat"]
+    assert len({c.record_id for c in contributions}) == 5
+    assert len({c.raw for c in contributions}) == 1  # one debate, one document
+
+
+def test_urgent_question_and_ministers_answer_field_by_field(contributions):
+    question, _, answer = contributions[:3]
+    assert question.kind == "debate_contribution"
+    assert question.body == "House of Commons"
+    assert question.speaker_role == "MP for Rutland and Melton (Con)"
+    assert question.published == "2022-11-01"
+    assert question.title == "Overseas Chinese Police Stations in UK: Legal Status"
+    assert question.text.startswith("<p>(Urgent Question): To ask the Home Secretary if she will make a statement")
+    assert question.record_id == "contribution:00000000-0000-0000-0000-000000000001"
+    assert question.url == DEBATE_URL
+    assert question.fetch_url == f"{API}/debates/debate/{EXT_ID}.json"
+    assert (question.country, question.language, question.source) == ("GB", "en", "uk_hansard")
+
+    assert answer.speaker == "Tom Tugendhat"
+    assert answer.speaker_role == "Minister for Security"
+    assert answer.text.startswith("<p>Thank you, Mr Speaker. It is a great pleasure to be here")
+    assert "Reports of undeclared police stations in the United Kingdom" in answer.text
+    assert answer.published == "2022-11-01"
+
+
+def test_backbencher_question_later_in_the_debate(contributions):
+    benn = contributions[3]
+    assert (benn.speaker, benn.speaker_role) == ("Hilary Benn", "MP for Leeds Central (Lab)")
+    assert benn.text.startswith("<p>I welcome the Minister to his place.")
+    assert contributions[4].speaker_role is None  # "Tom Tugendhat" alone: no office given
+
+
+@pytest.mark.parametrize("attributed, house, expected", [
+    ("Alicia Kearns (Rutland and Melton) (Con)", "Commons", ("Alicia Kearns", "MP for Rutland and Melton (Con)")),
+    ("The Minister for Security (Tom Tugendhat)", "Commons", ("Tom Tugendhat", "Minister for Security")),
+    ("Lord Ahmad of Wimbledon (Con)", "Lords", ("Lord Ahmad of Wimbledon", "Member of the House of Lords (Con)")),
+    ("The Minister of State, Home Office (Lord Sharpe of Epsom) (Con)", "Lords",
+     ("Lord Sharpe of Epsom", "Minister of State, Home Office (Con)")),
+    ("Geraint Davies (Swansea West) (Lab/Co-op)", "Commons", ("Geraint Davies", "MP for Swansea West (Lab/Co-op)")),
+    ("Mr Speaker", "Commons", ("Mr Speaker", None)),
+    ("", "Commons", (None, None)),
+])
+def test_split_attribution(attributed, house, expected):
+    assert split_attribution(attributed, house) == expected
+
+
+def test_title_slug_matches_real_hansard_addresses():
+    assert title_slug("Overseas Chinese Police Stations in UK: Legal Status") == "OverseasChinesePoliceStationsInUKLegalStatus"
+    assert title_slug("Chinese Police Stations in UK") == "ChinesePoliceStationsInUK"
+
+
+def test_unattributed_paragraphs_continue_the_speech_before():
+    items = [
+        {"ItemType": "Timestamp", "Value": "12:33"},
+        {"ItemType": "Contribution", "AttributedTo": "A (X) (Con)", "MemberId": 1, "Value": "<p>one</p>"},
+        {"ItemType": "Contribution", "AttributedTo": None, "MemberId": None, "Value": "<p>two</p>"},
+        {"ItemType": "Contribution", "AttributedTo": "B (Y) (Lab)", "MemberId": 2, "Value": "<p>three</p>"},
+        {"ItemType": "Contribution", "AttributedTo": "C", "MemberId": 3, "Value": "  "},
+    ]
+    assert [[i["Value"] for i in c] for c in group_contributions(items)] == [["<p>one</p>", "<p>two</p>"], ["<p>three</p>"]]
+
+
+def test_child_debates_are_walked_and_missing_fields_tolerated(spider):
+    data = json.loads(fixture_path(SOURCE, DEBATE_FILE).read_text())
+    child = {"Overview": {**data["Overview"], "ExtId": "CHILD-1", "Title": "Child Section"},
+             "Items": [{"ItemType": "Contribution", "ItemId": 7, "AttributedTo": None, "MemberId": None,
+                        "Value": "<p>An unattributed item.</p>"}], "ChildDebates": []}
+    data["Items"], data["ChildDebates"] = [], [child]
+    url = f"{API}/debates/debate/{EXT_ID}.json"
+    (item,) = spider.parse_debate(TextResponse(url, body=json.dumps(data).encode(), request=Request(url)))
+    assert item.record_id == "contribution:7"
+    assert item.speaker is None and item.title == "Child Section"
+    assert item.url.endswith("/debates/CHILD-1/ChildSection")
+
+
+def test_changed_shape_is_a_layout_error(spider):
+    url = f"{API}/debates/debate/{EXT_ID}.json"
+    assert list(spider.parse_debate(TextResponse(url, body=b'{"items": []}', request=Request(url)))) == []
+    assert spider.crawler.stats.get_value("stationwatch/layout_errors") == 1
+
+
+def test_end_to_end_crawl_stores_the_urgent_question(tmp_path):
+    db_path = tmp_path / "t.db"
+    with ReplayServer(manifests=[FIXTURES / SOURCE / "replay.yml"]) as server:
+        result = run_scrapy(SOURCE, db_path, server.url)
+    assert result.returncode == 0, result.stderr[-2000:]
+    conn = database.connect(db_path)
+    try:
+        rows = list(conn.query("SELECT speaker, speaker_role, published, url, text FROM statements"
+                               " WHERE source = 'uk_hansard' ORDER BY id"))
+        run = list(conn.query("SELECT status, new FROM runs WHERE spider = 'uk_hansard'"))
+    finally:
+        conn.close()
+    # The title is on topic, so every contribution of the urgent question is kept.
+    assert [r["speaker"] for r in rows] == ["Alicia Kearns", "Mr Speaker", "Tom Tugendhat", "Hilary Benn", "Tom Tugendhat"]
+    assert {r["url"] for r in rows} == {DEBATE_URL}
+    assert {r["published"] for r in rows} == {"2022-11-01"}
+    assert rows[2]["text"].startswith("Thank you, Mr Speaker.")
+    assert run == [{"status": "ok", "new": 5}]
