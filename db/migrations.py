@@ -169,3 +169,66 @@ def m002_index_browsing_columns(db):
 def m003_statement_outlet(db):
     """The publication that carried a statement (a quote in a newspaper)."""
     db["statements"].add_column("outlet", str)
+
+
+@MIGRATIONS()
+def m010_digest_content(db):
+    """What a delivered digest said, so the Atom feed can be rebuilt from the
+    database (the last digests as entries) and a digest can be read again."""
+    db["digests"].add_column("subject", str)
+    db["digests"].add_column("text", str)
+    db["digests"].add_column("html", str)
+    db["digests"].add_column("failed_sources", str)  # JSON list of spiders named as failed
+    db["digests"].create_index(["delivered_at"], if_not_exists=True)
+    db["statements"].create_index(["update_pending"], if_not_exists=True)
+
+
+@MIGRATIONS()
+def m010_scheduler_lock_and_cycles(db):
+    """One nightly cycle at a time (a lock row that names its holder, so a
+    crashed holder can be detected and taken over), and the record of cycles
+    (so a cycle missed while the machine was off runs once at start-up)."""
+    db["locks"].create(
+        {"name": str, "token": str, "pid": int, "host": str, "process_started": str, "acquired_at": str},
+        pk="name",
+    )
+    db["cycles"].create(
+        {"id": int, "started_at": str, "finished_at": str, "scheduled_for": str, "status": str,
+         "digest_id": int, "message": str},
+        pk="id",
+    )
+    db["cycles"].create_index(["started_at"])
+
+
+@MIGRATIONS()
+def m030_near_duplicate_bands(db):
+    """MinHash LSH band hashes of each statement's text (db/dedupe.py).
+
+    One row per (band, statement): a new statement's near-duplicates are the
+    statements sharing a band key, found by primary-key lookups, so the check
+    costs the same at a million rows and needs no index held in memory.
+    WITHOUT ROWID keeps each row once, in key order.
+    """
+    db.execute(
+        "CREATE TABLE statement_bands (band_key INTEGER NOT NULL, statement_id INTEGER NOT NULL,"
+        " PRIMARY KEY (band_key, statement_id)) WITHOUT ROWID"
+    )
+    db["statements"].create_index(["cluster_id"], if_not_exists=True)
+
+
+@MIGRATIONS()
+def m030_http_cache(db):
+    """Validators (ETag, Last-Modified) per fetched URL, for conditional requests."""
+    db["http_cache"].create(
+        {"url": str, "spider": str, "etag": str, "last_modified": str, "status": int, "fetched_at": str},
+        pk="url",
+    )
+
+
+@MIGRATIONS()
+def m030_document_version_archive(db):
+    """Where each document version's response is archived: WARC file
+    (relative to the database's folder), record offset and length."""
+    db["document_versions"].add_column("warc_file", str)
+    db["document_versions"].add_column("warc_offset", int)
+    db["document_versions"].add_column("warc_length", int)

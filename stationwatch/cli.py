@@ -31,6 +31,31 @@ def cmd_demo(args) -> int:
     return 1 if crawl.any_failed(runs) else 0
 
 
+def cmd_digest(args) -> int:
+    """Print the digest of what is new since the last delivered one; --deliver sends it."""
+    from stationwatch import delivery, digest
+
+    db = database.connect(database.db_path(args.db))
+    try:
+        if not args.deliver:
+            rendered = digest.render(digest.build_digest(db))
+            print(getattr(rendered, args.format), end="")
+            return 0
+        try:
+            result = delivery.deliver(db, delivery.DeliveryConfig.from_env(database.db_path(args.db)))
+        except (delivery.DeliveryError, ValueError) as error:
+            print(f"digest not delivered, nothing marked: {error}", file=sys.stderr)
+            return 1
+    finally:
+        db.close()
+    if result.digest_id is None:
+        print("nothing new: no digest sent (STATIONWATCH_DIGEST_EMPTY=skip)")
+    else:
+        print(f"digest {result.digest_id} delivered ({', '.join(result.channels)}): "
+              f"{result.digest.new_count} new, {len(result.digest.updates)} updates; {result.markdown_path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stationwatch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -40,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--spider", action="append", help="only this spider (repeatable)")
         p.add_argument("--timeout", type=float, default=crawl.DEFAULT_TIMEOUT, help="seconds per spider")
         p.set_defaults(func=func)
+    p = sub.add_parser("digest", help=cmd_digest.__doc__.splitlines()[0])
+    p.add_argument("--db", help="SQLite file (default: STATIONWATCH_DB or data/stationwatch.db)")
+    p.add_argument("--format", choices=("text", "markdown", "html"), default="text", help="preview format")
+    p.add_argument("--deliver", action="store_true",
+                   help="send it (STATIONWATCH_DIGEST_TO, STATIONWATCH_SMTP_URL) and mark it delivered")
+    p.set_defaults(func=cmd_digest)
     return parser
 
 

@@ -1,0 +1,299 @@
+"""The digest: what governments said since the last delivered digest.
+
+``build_digest`` reads what is pending (db/digest.py owns the SQL) and shapes
+it: new statements grouped by country, official sources before press, one
+entry per cluster with "also reported by N sources"; updates (a delivered
+question that got its answer, a release whose text changed) listed apart;
+and the health of each source in the cycle, where a failed source is named,
+never hidden. ``render`` turns it into Markdown, plain text and HTML (Jinja2,
+autoescaped: scraped text is untrusted) and ``render_feed`` into Atom.
+Sending and marking delivered is stationwatch/delivery.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import jinja2
+
+from db import digest as digest_sql
+from db import runs as runs_table
+from db import utcnow
+from stationwatch.items import OFFICIAL_SOURCE_KINDS
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+EXCERPT_FALLBACK_CHARS = 600  # a statement without an excerpt shows the start of its text
+PREVIOUS_TEXT_CHARS = 400  # how much of a changed statement's old text an update shows
+
+
+@dataclass
+class Entry:
+    """One response in the digest: a statement (the cluster's representative)."""
+
+    statement: dict
+    also_reported_by: list[str] = field(default_factory=list)  # other outlets/sources, by name
+    question: dict | None = None  # the question an answer answers, when known
+    previous_text: str | None = None  # updates: the text before the change
+    update_kind: str | None = None  # updates: "answered" or "changed"
+
+    @property
+    def official(self) -> bool:
+        return self.statement.get("source_kind") in OFFICIAL_SOURCE_KINDS
+
+    @property
+    def excerpt(self) -> str:
+        text = self.statement.get("excerpt") or self.statement.get("text") or ""
+        if not self.statement.get("excerpt") and len(text) > EXCERPT_FALLBACK_CHARS:
+            text = text[:EXCERPT_FALLBACK_CHARS].rsplit(" ", 1)[0] + " …"
+        return text
+
+
+@dataclass
+class SourceHealth:
+    spider: str
+    status: str
+    label: str  # what a reader needs: "ok, 3 new", "FAILED: connection refused", ...
+    problem: bool
+    new: int = 0
+    updated: int = 0
+    pages: int = 0
+
+
+@dataclass
+class Digest:
+    created_at: str
+    since: str | None  # when the previous digest was delivered
+    countries: list[tuple[str, list[Entry]]]
+    updates: list[Entry]
+    health: list[SourceHealth]
+    statement_ids: list[int]  # every statement this digest delivers (cluster members included)
+    update_marks: list[tuple[int, str | None]]  # (statement id, updated_at seen)
+
+    @property
+    def new_count(self) -> int:
+        return sum(len(entries) for _, entries in self.countries)
+
+    @property
+    def failed_sources(self) -> list[str]:
+        return [h.spider for h in self.health if h.problem]
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to tell: no statement, no update, no source in trouble."""
+        return not self.statement_ids and not self.updates and not self.failed_sources
+
+
+def build_digest(db, run_ids: list[int] | None = None, now: str | None = None) -> Digest:
+    """Everything pending, shaped for reading. ``run_ids``: the runs of the
+    cycle (the scheduler's); without them, each source's latest run since the
+    previous digest."""
+    previous = digest_sql.last_delivered_digest(db)
+    since = previous["delivered_at"] if previous else None
+    pending = digest_sql.pending_statements(db)
+
+    questions = digest_sql.statements_by_id(db, [s["question_id"] for s in pending if s["question_id"]])
+    answered_earlier = [s for s in pending if s["question_id"] and (questions.get(s["question_id"]) or {}).get("digest_id")]
+    answered_ids = {s["id"] for s in answered_earlier}
+    new = [s for s in pending if s["id"] not in answered_ids]
+
+    reports = _reports_by_cluster(digest_sql.reports_in_clusters(
+        db, [s["cluster_id"] or s["id"] for s in pending]))
+    entries = [
+        Entry(rep, also_reported_by=_other_reporters(rep, reports.get(rep["cluster_id"] or rep["id"], [])),
+              question=questions.get(rep["question_id"]))
+        for rep in _one_per_cluster(new)
+    ]
+    updates = [
+        Entry(s, question=questions[s["question_id"]], update_kind="answered",
+              also_reported_by=_other_reporters(s, reports.get(s["cluster_id"] or s["id"], [])))
+        for s in answered_earlier
+    ]
+    changed = digest_sql.pending_updates(db)
+    updates += [Entry(s, previous_text=_shorten(s.get("previous_text"), PREVIOUS_TEXT_CHARS),
+                      update_kind="changed") for s in changed]
+
+    runs = digest_sql.runs_by_id(db, run_ids) if run_ids is not None else digest_sql.latest_runs_since(db, since)
+    return Digest(
+        created_at=now or utcnow(),
+        since=since,
+        countries=_group_by_country(entries),
+        updates=updates,
+        health=sorted((source_health(run) for run in runs), key=lambda h: (not h.problem, h.spider)),
+        statement_ids=[s["id"] for s in pending],
+        update_marks=[(s["id"], s["updated_at"]) for s in changed],
+    )
+
+
+def _one_per_cluster(statements: list[dict]) -> list[dict]:
+    """The digest shows a cluster once: its earliest official statement
+    (official before press, then earliest date), the others count as reports."""
+    clusters: dict[int, list[dict]] = {}
+    for s in statements:
+        clusters.setdefault(s["cluster_id"] or s["id"], []).append(s)
+    return [min(members, key=_canonical_order) for members in clusters.values()]
+
+
+def _canonical_order(s: dict):
+    return (s.get("source_kind") not in OFFICIAL_SOURCE_KINDS, s.get("published") or "9999", s["id"])
+
+
+def _reports_by_cluster(rows: list[dict]) -> dict[int, list[dict]]:
+    grouped: dict[int, list[dict]] = {}
+    for row in rows:
+        grouped.setdefault(row["cluster_id"], []).append(row)
+    return grouped
+
+
+def _reporter(row: dict) -> str:
+    """Who reported it, as a reader names it: the outlet, else the web site."""
+    if row.get("outlet"):
+        return row["outlet"]
+    host = urlsplit(row.get("url") or "").hostname or row.get("source") or "?"
+    return host.removeprefix("www.")
+
+
+def _other_reporters(statement: dict, rows: list[dict]) -> list[str]:
+    """Distinct reporters of the statement's cluster other than the
+    statement's own publisher (mentions of the same text and near-duplicates)."""
+    own = _reporter(statement)
+    names = {_reporter(row) for row in rows} - {own}
+    return sorted(names, key=str.casefold)
+
+
+def _group_by_country(entries: list[Entry]) -> list[tuple[str, list[Entry]]]:
+    countries: dict[str, list[Entry]] = {}
+    for entry in entries:
+        countries.setdefault(entry.statement.get("country") or "??", []).append(entry)
+    for items in countries.values():
+        # Official before press (a stable sort); within each, newest first.
+        items.sort(key=lambda e: (e.statement.get("published") or "", e.statement["id"]), reverse=True)
+        items.sort(key=lambda e: not e.official)
+    return sorted(countries.items())
+
+
+def _shorten(text: str | None, limit: int) -> str | None:
+    if not text or len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def source_health(run: dict) -> SourceHealth:
+    """A run as the reader sees it; failures carry their first reason."""
+    status = run.get("status") or "running"
+    new, updated = run.get("new") or 0, run.get("updated") or 0
+    reason = _first_message(run)
+    labels = {
+        "ok": f"ok: {new} new, {updated} updated",
+        "no_new": "ok, no new items",
+        "errors": f"finished with {run.get('errors') or 0} errors, some pages lost"
+                  + (f" ({reason})" if reason else "") + f"; {new} new, {updated} updated",
+        "failed": "FAILED" + (f": {reason}" if reason else f" ({run.get('finish_reason') or 'no reason recorded'})"),
+        "layout_changed": "layout changed? the pages no longer have the shape the spider reads"
+                          + (f" ({reason})" if reason else ""),
+        "empty_unusual": "returned zero records where it usually returns some",
+        "running": "did not finish (still running, or killed)",
+    }
+    problem = status in runs_table.FAILURE_STATUSES or status == "running"
+    return SourceHealth(run["spider"], status, labels.get(status, status), problem,
+                        new=new, updated=updated, pages=run.get("pages") or 0)
+
+
+def _first_message(run: dict) -> str | None:
+    try:
+        messages = json.loads(run.get("error_messages") or "[]")
+    except ValueError:
+        return None
+    return messages[0][:300] if messages else None
+
+
+# Rendering ----------------------------------------------------------------
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#|])")
+
+
+def markdown_escape(value) -> str:
+    """Scraped text inside Markdown: no HTML a renderer would run, no markup
+    a renderer would apply (a `*` or `[` in a quote stays a character)."""
+    text = "" if value is None else str(value)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def quote_lines(value: str, prefix: str = "> ") -> str:
+    return "\n".join(prefix + line if line.strip() else prefix.rstrip() for line in (value or "").splitlines())
+
+
+def safe_url(value) -> str:
+    """Only http(s) links from scraped data reach an href (no javascript:)."""
+    url = "" if value is None else str(value).strip()
+    return url if urlsplit(url).scheme in ("http", "https") else ""
+
+
+def readable_time(value: str | None) -> str:
+    """'2026-11-26T05:30:00Z' as '2026-11-26 05:30 UTC'."""
+    if not value:
+        return ""
+    return value.replace("T", " ")[:16] + " UTC" if "T" in value else value
+
+
+def environment() -> jinja2.Environment:
+    """Autoescape for HTML and Atom; Markdown and text escape explicitly."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "atom"), default=False),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters.update(md=markdown_escape, quote=quote_lines, safe_url=safe_url, when=readable_time)
+    return env
+
+
+@dataclass
+class Rendered:
+    subject: str
+    text: str
+    markdown: str
+    html: str  # a whole document: the email's HTML part
+    html_fragment: str  # the same without <html>/<head>: stored, and the Atom entry's content
+
+
+def subject_for(digest: Digest) -> str:
+    day = digest.created_at[:10]
+    if digest.is_empty:
+        return f"stationwatch {day}: nothing new"
+    parts = [f"{digest.new_count} new", f"{len(digest.updates)} updates"]
+    if digest.failed_sources:
+        parts.append(f"{len(digest.failed_sources)} sources failed")
+    return f"stationwatch {day}: " + ", ".join(parts)
+
+
+def nothing_new_line(digest: Digest) -> str:
+    """The one-line empty digest."""
+    since = f" since {readable_time(digest.since)}" if digest.since else ""
+    checked = f" ({len(digest.health)} sources checked, all ok)" if digest.health else ""
+    return f"stationwatch: nothing new{since}{checked}."
+
+
+def render(digest: Digest) -> Rendered:
+    env = environment()
+    context = {"digest": digest, "subject": subject_for(digest), "nothing_new": nothing_new_line(digest)}
+    return Rendered(
+        subject=context["subject"],
+        text=env.get_template("digest.txt").render(context),
+        markdown=env.get_template("digest.md").render(context),
+        html=env.get_template("digest.html").render(context),
+        html_fragment=env.get_template("digest_body.html").render(context),
+    )
+
+
+def render_feed(digests: list[dict], updated: str, feed_id: str, self_url: str | None = None) -> str:
+    """Atom: one entry per delivered digest, newest first, its HTML as content."""
+    entries = [dict(d, failed=json.loads(d.get("failed_sources") or "[]")) for d in digests]
+    return environment().get_template("feed.atom").render(
+        entries=entries, updated=updated, feed_id=feed_id, self_url=self_url)
