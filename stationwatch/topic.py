@@ -71,35 +71,83 @@ def fold_term(term: str) -> str:
     return fold(" ".join(str(term).split()))[0]
 
 
-def _term_pattern(term: str) -> str:
-    """A regex for one folded term.
+_SEPARATOR = re.compile(r"[\s\-]+")
+_INFLECTION = 3  # trailing letters a Latin-script term may take: station(s), politiebureau(s)
 
-    CJK terms match anywhere; Latin-script terms start at a word boundary and
-    accept a short inflection (station/stations, politiebureau/politiebureaus).
-    Spaces and hyphens inside a term match either.
+
+def _term_key(text: str) -> str:
+    """Spaces and hyphens inside a term are interchangeable: one key for both."""
+    return _SEPARATOR.sub(" ", text).strip()
+
+
+def _trie_pattern(words: list[str]) -> str:
+    """One regex for many words, shaped as a trie (shared prefixes merged).
+
+    Python's regex engine tries alternatives one by one; a trie leaves one
+    branch per distinct next character, which makes the topic's ~150 terms
+    about ten times cheaper to find than a flat alternation.
     """
-    if _CJK.search(term):
-        return re.escape(term)
-    parts = [re.escape(p) for p in re.split(r"[\s\-]+", term) if p]
-    body = r"[\s\-]+".join(parts)
-    return rf"(?<!\w){body}\w{{0,3}}(?!\w)"
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        branches = []
+        for ch in sorted(k for k in node if k):
+            piece = r"[\s\-]+" if ch == " " else re.escape(ch)
+            branches.append(piece + build(node[ch]))
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
 
 
 class TermPattern:
-    """Many terms in one compiled alternation: one pass over the text finds
-    them all, and each match's group name says which term it was."""
+    """Many terms found in one pass over the text, each match named.
+
+    Latin-script terms start at a word boundary and accept a short
+    inflection; CJK terms match anywhere (no word boundaries in Chinese or
+    Japanese) and are found with plain substring search.
+    """
 
     def __init__(self, terms: list[str]):
-        ordered = sorted(set(terms), key=len, reverse=True)  # longest first wins
-        self.names = {f"t{i}": t for i, t in enumerate(ordered)}
-        self.pattern = re.compile("|".join(f"(?P<t{i}>{_term_pattern(t)})" for i, t in enumerate(ordered)))
+        self.cjk = sorted({t for t in terms if _CJK.search(t)}, key=len, reverse=True)
+        latin = {_term_key(t): t for t in terms if not _CJK.search(t)}
+        self.latin_names = latin
+        self.pattern = (
+            re.compile(rf"(?<!\w){_trie_pattern(sorted(latin))}\w{{0,{_INFLECTION}}}(?!\w)") if latin else None
+        )
+
+    def _name(self, matched: str) -> str:
+        key = _term_key(matched)
+        for cut in range(_INFLECTION + 1):
+            name = self.latin_names.get(key[: len(key) - cut] if cut else key)
+            if name is not None:
+                return name
+        return key
 
     def find(self, folded: str) -> list[tuple[str, int, int]]:
-        return [(self.names[m.lastgroup], m.start(), m.end()) for m in self.pattern.finditer(folded)]
+        found = []
+        if self.pattern is not None:
+            found = [(self._name(m.group()), m.start(), m.end()) for m in self.pattern.finditer(folded)]
+        for term in self.cjk:
+            at = folded.find(term)
+            while at != -1:
+                found.append((term, at, at + len(term)))
+                at = folded.find(term, at + len(term))
+        return sorted(found, key=lambda hit: hit[1])
 
     def blank(self, folded: str) -> str:
         """Replace every match by spaces of the same length (indexes survive)."""
-        return self.pattern.sub(lambda m: " " * len(m.group()), folded)
+        chars = list(folded)
+        for _, start, end in self.find(folded):
+            chars[start:end] = " " * (end - start)
+        return "".join(chars)
 
 
 def _alternation(terms: list[str]) -> TermPattern | None:
