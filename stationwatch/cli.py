@@ -26,7 +26,10 @@ def cmd_demo(args) -> int:
     with ReplayServer() as server:
         print(f"replaying recorded responses from {server.url} into {db_path}")
         runs = crawl.crawl_all(db_path, spiders=args.spider or None, timeout=args.timeout,
-                               env={"STATIONWATCH_REPLAY_URL": server.url})
+                               env={"STATIONWATCH_REPLAY_URL": server.url,
+                                    # api.data.gov's documented public demo key (govinfo); a
+                                    # real key from the environment wins.
+                                    "GOVINFO_API_KEY": os.environ.get("GOVINFO_API_KEY") or "DEMO_KEY"})
     print(crawl.format_summary(runs))
     return 1 if crawl.any_failed(runs) else 0
 
