@@ -17,7 +17,7 @@ from db import utcnow
 _STATEMENT_COLUMNS = (
     "id, source, source_kind, country, body, kind, published, speaker, speaker_role, title, text,"
     " excerpt, url, outlet, language, record_id, question_id, cluster_id, first_seen, updated_at,"
-    " digest_id, update_pending"
+    " text_hash, digest_id, update_pending"
 )
 
 
@@ -102,31 +102,35 @@ def latest_runs_since(db, since: str | None) -> list[dict]:
     )
 
 
-def record_delivery(db, *, created_at: str, channels: list[str], statement_ids: list[int],
-                    updates: list[tuple[int, str | None]], subject: str, text: str, html: str,
+def record_delivery(db, *, created_at: str, channels: list[str], statements: list[tuple[int, str]],
+                    updates: list[tuple[int, str]], subject: str, text: str, html: str,
                     path: str | None, failed_sources: list[str]) -> int:
     """Record a delivered digest and mark what it listed, in one transaction.
 
-    ``updates`` are (statement id, updated_at as the digest saw it): an update
-    that arrived after the digest was built keeps its flag for the next one.
+    ``statements`` (new) and ``updates`` are (statement id, text_hash as the
+    digest saw it): a text that changed after the digest was built keeps its
+    update flag for the next one (updated_at has one-second resolution, the
+    hash has none).
     Returns the digest's id.
     """
     with db.atomic():
         digest_id = db.execute(
             "INSERT INTO digests (created_at, delivered_at, channels, statement_count, update_count, path,"
             " subject, text, html, failed_sources) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [created_at, utcnow(), json.dumps(channels), len(statement_ids), len(updates), path,
+            [created_at, utcnow(), json.dumps(channels), len(statements), len(updates), path,
              subject, text, html, json.dumps(failed_sources)],
         ).lastrowid
         db.execute(
-            "UPDATE statements SET digest_id = ?, update_pending = 0"
-            " WHERE id IN (SELECT value FROM json_each(?)) AND digest_id IS NULL",
-            [digest_id, json.dumps(statement_ids)],
+            "UPDATE statements SET digest_id = :digest_id, update_pending = CASE WHEN text_hash IS"
+            " (SELECT json_extract(value, '$[1]') FROM json_each(:statements)"
+            "  WHERE json_extract(value, '$[0]') = statements.id) THEN 0 ELSE 1 END"
+            " WHERE id IN (SELECT json_extract(value, '$[0]') FROM json_each(:statements)) AND digest_id IS NULL",
+            {"digest_id": digest_id, "statements": json.dumps([list(s) for s in statements])},
         )
         db.execute(
             "UPDATE statements SET update_pending = 0 WHERE id IN"
             " (SELECT json_extract(value, '$[0]') FROM json_each(:updates))"
-            " AND updated_at IS (SELECT json_extract(value, '$[1]') FROM json_each(:updates)"
+            " AND text_hash = (SELECT json_extract(value, '$[1]') FROM json_each(:updates)"
             "  WHERE json_extract(value, '$[0]') = statements.id)",
             {"updates": json.dumps([list(u) for u in updates])},
         )

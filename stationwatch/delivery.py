@@ -210,7 +210,7 @@ def deliver(db, config: DeliveryConfig, run_ids: list[int] | None = None) -> Del
         db,
         created_at=digest.created_at,
         channels=config.channels,
-        statement_ids=digest.statement_ids,
+        statements=digest.statement_marks,
         updates=digest.update_marks,
         subject=rendered.subject,
         text=rendered.text,

@@ -70,8 +70,12 @@ class Digest:
     countries: list[tuple[str, list[Entry]]]
     updates: list[Entry]
     health: list[SourceHealth]
-    statement_ids: list[int]  # every statement this digest delivers (cluster members included)
-    update_marks: list[tuple[int, str | None]]  # (statement id, updated_at seen)
+    statement_marks: list[tuple[int, str]]  # (id, text_hash seen) of every statement it delivers, cluster members included
+    update_marks: list[tuple[int, str]]  # (statement id, text_hash seen): cleared only if unchanged since
+
+    @property
+    def statement_ids(self) -> list[int]:
+        return [statement_id for statement_id, _ in self.statement_marks]
 
     @property
     def new_count(self) -> int:
@@ -123,8 +127,8 @@ def build_digest(db, run_ids: list[int] | None = None, now: str | None = None) -
         countries=_group_by_country(entries),
         updates=updates,
         health=sorted((source_health(run) for run in runs), key=lambda h: (not h.problem, h.spider)),
-        statement_ids=[s["id"] for s in pending],
-        update_marks=[(s["id"], s["updated_at"]) for s in changed],
+        statement_marks=[(s["id"], s["text_hash"]) for s in pending],
+        update_marks=[(s["id"], s["text_hash"]) for s in changed],
     )
 
 
@@ -169,8 +173,10 @@ def _group_by_country(entries: list[Entry]) -> list[tuple[str, list[Entry]]]:
     for entry in entries:
         countries.setdefault(entry.statement.get("country") or "??", []).append(entry)
     for items in countries.values():
-        # Official before press (a stable sort); within each, newest first.
-        items.sort(key=lambda e: (e.statement.get("published") or "", e.statement["id"]), reverse=True)
+        # Official before press; within each, newest first; on the same day in
+        # storage order (a question before its answer). Python's sort is stable.
+        items.sort(key=lambda e: e.statement["id"])
+        items.sort(key=lambda e: e.statement.get("published") or "", reverse=True)
         items.sort(key=lambda e: not e.official)
     return sorted(countries.items())
 
@@ -191,7 +197,7 @@ def source_health(run: dict) -> SourceHealth:
         "no_new": "ok, no new items",
         "errors": f"finished with {run.get('errors') or 0} errors, some pages lost"
                   + (f" ({reason})" if reason else "") + f"; {new} new, {updated} updated",
-        "failed": "FAILED" + (f": {reason}" if reason else f" ({run.get('finish_reason') or 'no reason recorded'})"),
+        "failed": "FAILED: " + (reason or _silent_failure(run)),
         "layout_changed": "layout changed? the pages no longer have the shape the spider reads"
                           + (f" ({reason})" if reason else ""),
         "empty_unusual": "returned zero records where it usually returns some",
@@ -200,6 +206,13 @@ def source_health(run: dict) -> SourceHealth:
     problem = status in runs_table.FAILURE_STATUSES or status == "running"
     return SourceHealth(run["spider"], status, labels.get(status, status), problem,
                         new=new, updated=updated, pages=run.get("pages") or 0)
+
+
+def _silent_failure(run: dict) -> str:
+    """A failed run that logged no error: say what the counts show."""
+    if not run.get("pages"):
+        return f"no page was fetched (finish reason: {run.get('finish_reason') or 'none recorded'})"
+    return f"no page answered successfully out of {run['pages']} (finish reason: {run.get('finish_reason')})"
 
 
 def _first_message(run: dict) -> str | None:
