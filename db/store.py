@@ -3,17 +3,37 @@
 sqlite-utils' upsert does not say whether it inserted or updated, so every
 decision here is explicit: look the record up, then insert or update. The
 caller wraps a batch of ``save()`` calls in one transaction (``db.atomic()``).
+
+Each response once (DESIGN.md, "Dedupe, at three levels"):
+
+- the same record again (source, record_id): unchanged, or updated when its
+  text changed (the old text kept in statement_versions);
+- the same normalised text from another source: one statement, one more
+  mention (``duplicate``);
+- nearly the same text (db/dedupe.py): its own row, in the cluster of the
+  statement it nearly copies (``duplicate``).
+
+A cluster's canonical statement is its earliest official one (official
+sources before press, then the earliest date): ``cluster_id`` is always the
+canonical statement's id, so "the canonical statement" is
+``statements WHERE id = cluster_id``. A statement that becomes the canonical
+of an existing cluster (the minister's own text arriving after the press
+quoted it) counts as ``new``: it is a new official response.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
+from typing import Callable
 
-from db import utcnow
+from db import dedupe, utcnow
 
 NEW, UPDATED, UNCHANGED, DUPLICATE = "new", "updated", "unchanged", "duplicate"
 OUTCOMES = (NEW, UPDATED, UNCHANGED, DUPLICATE)
+
+PRESS = "press"
 
 STATEMENT_FIELDS = (
     "source", "source_kind", "country", "body", "kind", "published", "speaker",
@@ -26,12 +46,25 @@ def content_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-class StatementStore:
-    """Writes candidates; one instance per crawl."""
+# Called with the item whose document got a new version; returns where its
+# response was archived (WARC file, offset, length) or None.
+Archiver = Callable[[dict], "tuple[str, int, int] | None"]
 
-    def __init__(self, db, run_id: int | None = None):
+
+class StatementStore:
+    """Writes candidates; one instance per crawl (or per batch).
+
+    ``archiver``: when a document gets a new version, the response that
+    carried it is archived through this callable and the version points at
+    the WARC record. ``details`` counts how duplicates were found
+    (exact / near / official_over_press), for the run's stats.
+    """
+
+    def __init__(self, db, run_id: int | None = None, archiver: Archiver | None = None):
         self.db = db
         self.run_id = run_id
+        self.archiver = archiver
+        self.details: Counter = Counter()
 
     def save(self, item: dict) -> str:
         """Store one normalised, relevant candidate; return its outcome."""
@@ -48,13 +81,53 @@ class StatementStore:
                 return UNCHANGED
             self._update_statement(statement_id, item, now)
             return UPDATED
-        duplicate_of = self._same_text_elsewhere(item)
-        if duplicate_of is not None:
-            self._add_mention(duplicate_of, document_id, item, now)
-            return DUPLICATE
+        exact = self._same_text_elsewhere(item)
+        if exact is not None:
+            duplicate_of, duplicate_kind = exact
+            if not (_is_official(item) and duplicate_kind == PRESS):
+                self._add_mention(duplicate_of, document_id, item, now)
+                self.details["exact"] += 1
+                return DUPLICATE
+            # The official text a newspaper quoted word for word arrives
+            # after the quote: it is stored, and leads the quote's cluster.
+            self.details["official_over_press"] += 1
+            return self._insert_into_cluster(item, document_id, now, self._cluster_of(duplicate_of))
+        keys = dedupe.statement_band_keys(item["text"])
+        near = dedupe.find_near_duplicate(self.db, item, keys)
         statement_id = self._insert_statement(item, document_id, now)
         self._add_mention(statement_id, document_id, item, now)
-        return NEW
+        dedupe.add(self.db, statement_id, keys)
+        if near is None:
+            return NEW
+        self.details["near"] += 1
+        canonical = self._join_cluster(statement_id, near["cluster_id"])
+        return NEW if canonical == statement_id else DUPLICATE
+
+    def _insert_into_cluster(self, item: dict, document_id: int, now: str, cluster_id: int) -> str:
+        statement_id = self._insert_statement(item, document_id, now)
+        self._add_mention(statement_id, document_id, item, now)
+        dedupe.add(self.db, statement_id, dedupe.statement_band_keys(item["text"]))
+        canonical = self._join_cluster(statement_id, cluster_id)
+        return NEW if canonical == statement_id else DUPLICATE
+
+    def _cluster_of(self, statement_id: int) -> int:
+        row = self.db.execute("SELECT cluster_id FROM statements WHERE id = ?", [statement_id]).fetchone()
+        return row[0] if row and row[0] is not None else statement_id
+
+    def _join_cluster(self, statement_id: int, cluster_id: int) -> int:
+        """Put a statement into a cluster, re-elect the canonical statement
+        (official before press, then earliest date, then first stored) and
+        point every member at it; return the canonical id."""
+        (canonical,) = self.db.execute(
+            "SELECT id FROM statements WHERE cluster_id IN (?, ?)"
+            " ORDER BY (source_kind = ?), published IS NULL, published, id LIMIT 1",
+            [cluster_id, statement_id, PRESS],
+        ).fetchone()
+        self.db.execute(
+            "UPDATE statements SET cluster_id = ? WHERE cluster_id IN (?, ?)",
+            [canonical, cluster_id, statement_id],
+        )
+        return canonical
 
     def _save_document(self, item: dict, now: str) -> int:
         """One row per canonical URL; a changed record becomes a new version."""
@@ -80,25 +153,29 @@ class StatementStore:
                 " version_count = version_count + 1 WHERE id = ?",
                 [digest, item.get("fetch_url"), now, now, document_id],
             )
+        archived = self.archiver(item) if self.archiver else None
+        warc_file, warc_offset, warc_length = archived or (None, None, None)
         self.db.execute(
-            "INSERT INTO document_versions (document_id, content_hash, raw, fetched_at, run_id)"
-            " VALUES (?, ?, ?, ?, ?)",
-            [document_id, digest, raw, now, self.run_id],
+            "INSERT INTO document_versions (document_id, content_hash, raw, fetched_at, run_id,"
+            " warc_file, warc_offset, warc_length) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [document_id, digest, raw, now, self.run_id, warc_file, warc_offset, warc_length],
         )
         return document_id
 
-    def _same_text_elsewhere(self, item: dict) -> int | None:
-        """An exact-text statement from another source (a syndicated release).
+    def _same_text_elsewhere(self, item: dict) -> tuple[int, str] | None:
+        """An exact-text statement from another source (a syndicated release):
+        its id and source_kind, an official one first.
 
         Within one source, identical text under different records stays
         separate: two answers that both say "I refer the hon. Member to the
         answer I gave..." answer different questions.
         """
         row = self.db.execute(
-            "SELECT id FROM statements WHERE text_hash = ? AND source != ? ORDER BY id LIMIT 1",
-            [item["text_hash"], item["source"]],
+            "SELECT id, source_kind FROM statements WHERE text_hash = ? AND source != ?"
+            " ORDER BY (source_kind = ?), id LIMIT 1",
+            [item["text_hash"], item["source"], PRESS],
         ).fetchone()
-        return row[0] if row else None
+        return (row[0], row[1]) if row else None
 
     def _insert_statement(self, item: dict, document_id: int, now: str) -> int:
         values = {name: item.get(name) for name in STATEMENT_FIELDS}
@@ -120,7 +197,13 @@ class StatementStore:
         return statement_id
 
     def _update_statement(self, statement_id: int, item: dict, now: str) -> None:
-        """Keep the old text in statement_versions; flag the change for the digest."""
+        """Keep the old text in statement_versions; flag the change for the digest.
+
+        Its band keys follow the new text; its cluster stays as it was (a
+        corrected answer is still the answer it was)."""
+        (old_text,) = self.db.execute("SELECT text FROM statements WHERE id = ?", [statement_id]).fetchone()
+        dedupe.remove(self.db, statement_id, dedupe.statement_band_keys(old_text))
+        dedupe.add(self.db, statement_id, dedupe.statement_band_keys(item["text"]))
         self.db.execute(
             "INSERT INTO statement_versions (statement_id, title, text, text_hash, replaced_at)"
             " SELECT id, title, text, text_hash, ? FROM statements WHERE id = ?",
@@ -150,3 +233,22 @@ class StatementStore:
             " VALUES (?, ?, ?, ?, ?)",
             [statement_id, document_id, item["source"], item["url"], now],
         )
+
+
+def _is_official(item: dict) -> bool:
+    return (item.get("source_kind") or PRESS) != PRESS
+
+
+def archived_response(db, statement_id: int) -> dict | None:
+    """Where the latest archived response of a statement's document is:
+    {warc_file, warc_offset, warc_length, url, fetched_at}, or None."""
+    row = db.execute(
+        "SELECT v.warc_file, v.warc_offset, v.warc_length, d.url, v.fetched_at"
+        " FROM statements s JOIN document_versions v ON v.document_id = s.document_id"
+        " JOIN documents d ON d.id = s.document_id"
+        " WHERE s.id = ? AND v.warc_file IS NOT NULL ORDER BY v.id DESC LIMIT 1",
+        [statement_id],
+    ).fetchone()
+    if row is None:
+        return None
+    return dict(zip(("warc_file", "warc_offset", "warc_length", "url", "fetched_at"), row))

@@ -6,6 +6,8 @@ from itemadapter import ItemAdapter
 
 import db as database
 from db.store import StatementStore
+from stationwatch.archive import archive_for
+from stationwatch.conditional import STAT_STORE_ERRORS
 from stationwatch.runs import STAT_RUN_ID
 
 
@@ -15,6 +17,12 @@ class StorePipeline:
     A crawl killed mid-way loses at most the open batch, never a half-written
     one; the next run fetches those records again (nothing was recorded as
     seen), so nothing is missed.
+
+    Outcomes are counted as ``stationwatch/new``, ``/updated``, ``/unchanged``
+    and ``/duplicate`` (stationwatch/runs.py reads them), and how duplicates
+    were found as ``stationwatch/dedupe/exact``, ``/near`` and
+    ``/official_over_press``. A new document version's response goes to the
+    run's WARC archive (stationwatch/archive.py) when the archive is on.
     """
 
     def __init__(self, crawler):
@@ -38,19 +46,33 @@ class StorePipeline:
             self.flush()
         return item
 
+    def _archiver(self):
+        archive = archive_for(self.crawler)
+        if archive is None:
+            return None
+        return lambda item: archive.archive(item.get("fetch_url") or item.get("url"))
+
     def flush(self) -> None:
         if not self.buffer:
             return
-        store = StatementStore(self.db, run_id=self.stats.get_value(STAT_RUN_ID))
-        with self.db.atomic():
-            outcomes = [store.save(candidate) for candidate in self.buffer]
-        self.buffer.clear()
+        store = StatementStore(self.db, run_id=self.stats.get_value(STAT_RUN_ID), archiver=self._archiver())
+        try:
+            with self.db.atomic():
+                outcomes = [store.save(candidate) for candidate in self.buffer]
+        except Exception:
+            # Nothing of the batch was written: the conditional-request
+            # middleware must not record these pages as seen.
+            self.stats.inc_value(STAT_STORE_ERRORS)
+            raise
+        finally:
+            self.buffer.clear()
         for outcome in outcomes:
             self.stats.inc_value(f"stationwatch/{outcome}")
+        for detail, count in store.details.items():
+            self.stats.inc_value(f"stationwatch/dedupe/{detail}", count)
 
     def close_spider(self):
         try:
             self.flush()
         finally:
             self.db.close()
-

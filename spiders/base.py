@@ -48,6 +48,24 @@ class StationwatchSpider(scrapy.Spider):
         overlap = dt.timedelta(days=settings.getint("STATIONWATCH_SINCE_OVERLAP_DAYS", 2))
         return max(self.default_since, last - overlap)
 
+    def reached_since(self, published) -> bool:
+        """True when a listing has reached records older than ``self.since``
+        (the last successful run, minus the overlap): stop paging there.
+
+        ``published`` is a date, a datetime or an ISO string (YYYY-MM-DD...);
+        an unknown date (None, unreadable) never stops the walk.
+        """
+        if isinstance(published, dt.datetime):
+            published = published.date()
+        elif isinstance(published, str):
+            try:
+                published = dt.date.fromisoformat(published.strip()[:10])
+            except ValueError:
+                return False
+        if not isinstance(published, dt.date):
+            return False
+        return published < self.since
+
     @property
     def topic(self):
         return load_topic(self.settings.get("STATIONWATCH_TOPIC"))

@@ -59,9 +59,38 @@ def cmd_digest(args) -> int:
     return 0
 
 
+def cmd_archive_show(args) -> int:
+    """Print a statement's archived response body, byte for byte as the server sent it."""
+    from stationwatch.archive import print_archived
+
+    return print_archived(database.db_path(args.db), args.statement_id, with_http=args.http)
+
+
+def cmd_dedupe_rebuild(args) -> int:
+    """Recompute the near-duplicate band table from the statements' texts."""
+    from db import dedupe
+
+    db = database.connect(database.db_path(args.db))
+    try:
+        print(f"{dedupe.rebuild(db)} statements indexed for near-duplicates")
+    finally:
+        db.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stationwatch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
+    archive = sub.add_parser("archive", help="the WARC evidence archive").add_subparsers(dest="action", required=True)
+    show = archive.add_parser("show", help=cmd_archive_show.__doc__)
+    show.add_argument("statement_id", type=int)
+    show.add_argument("--db", help="SQLite file (default: STATIONWATCH_DB or data/stationwatch.db)")
+    show.add_argument("--http", action="store_true", help="status line and headers first")
+    show.set_defaults(func=cmd_archive_show)
+    dedupe_parser = sub.add_parser("dedupe", help="near-duplicate index").add_subparsers(dest="action", required=True)
+    rebuild = dedupe_parser.add_parser("rebuild", help=cmd_dedupe_rebuild.__doc__)
+    rebuild.add_argument("--db", help="SQLite file (default: STATIONWATCH_DB or data/stationwatch.db)")
+    rebuild.set_defaults(func=cmd_dedupe_rebuild)
     for name, func in (("run", cmd_run), ("demo", cmd_demo)):
         p = sub.add_parser(name, help=func.__doc__.splitlines()[0])
         p.add_argument("--db", help="SQLite file (default: STATIONWATCH_DB or data/stationwatch.db; demo: data/demo.db)")

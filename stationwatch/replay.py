@@ -24,6 +24,7 @@ naming the most parameters wins; no match is a 404.
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import threading
 import time
@@ -36,6 +37,8 @@ import yaml
 from scrapy.exceptions import NotConfigured
 
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+# Last-Modified of every recorded answer when the server sends validators.
+VALIDATOR_DATE = "Wed, 01 Jan 2025 00:00:00 GMT"
 
 
 @dataclass
@@ -97,11 +100,18 @@ class ReplayServer:
     log of what it was asked (path, headers), for tests that count fetches.
     """
 
-    def __init__(self, manifests: list[Path] | None = None, entries: list[Entry] | None = None):
+    def __init__(self, manifests: list[Path] | None = None, entries: list[Entry] | None = None,
+                 validators: bool = False):
         self.entries: list[Entry] = list(entries or [])
         for manifest in manifests if manifests is not None else find_manifests():
             self.entries.extend(load_manifest(Path(manifest)))
         self.requests: list[tuple[str, dict]] = []
+        # validators=True: answer like a server with ETags (a hash of the
+        # body) and Last-Modified, and 304 to a request that has the current
+        # one (If-None-Match, else If-Modified-Since). bytes_sent counts what
+        # went over the wire (status line, headers, body), to compare crawls.
+        self.validators = validators
+        self.bytes_sent = 0
         self._lock = threading.Lock()
         self._index: dict | None = None  # built on first lookup; add()/replace() reset it
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -167,15 +177,31 @@ class ReplayServer:
                     return
                 if entry.delay:
                     time.sleep(entry.delay)
-                self._answer(entry.status, entry.headers, entry.body)
+                headers = dict(entry.headers)
+                if server.validators and entry.status == 200:
+                    headers.setdefault("ETag", '"%s"' % hashlib.sha1(entry.body).hexdigest()[:20])
+                    headers.setdefault("Last-Modified", VALIDATOR_DATE)
+                    if self._not_modified(headers):
+                        self._answer(304, {"ETag": headers["ETag"]}, b"")
+                        return
+                self._answer(entry.status, headers, entry.body)
+
+            def _not_modified(self, headers) -> bool:
+                if self.headers.get("If-None-Match") is not None:
+                    return self.headers["If-None-Match"] == headers["ETag"]
+                return self.headers.get("If-Modified-Since") == headers["Last-Modified"]
 
             def _answer(self, status, headers, body):
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
+                if status != 304:
+                    self.send_header("Content-Length", str(len(body)))
+                size = sum(len(line) for line in getattr(self, "_headers_buffer", []))
                 self.end_headers()
                 self.wfile.write(body)
+                with server._lock:
+                    server.bytes_sent += size + 2 + len(body)
 
             def log_message(self, format, *args):  # keep test output quiet
                 pass

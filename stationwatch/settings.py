@@ -28,6 +28,10 @@ STATIONWATCH_SINCE_OVERLAP_DAYS = 2
 # Items written per SQLite transaction (PITFALLS: ~105 µs a row batched
 # against ~770 µs with a commit per row).
 STATIONWATCH_STORE_BATCH = 100
+# Send stored ETag/Last-Modified; a 304 is unchanged, not parsed (0 re-parses everything).
+STATIONWATCH_CONDITIONAL_REQUESTS = True
+# Responses behind new document versions go to data/archive/<spider>-<time>.warc.gz.
+STATIONWATCH_ARCHIVE = True
 
 # Politeness: small government sites must never see us as a load.
 USER_AGENT = f"stationwatch/{__version__} (+{STATIONWATCH_CONTACT_URL}; monitors public statements)"
@@ -62,6 +66,11 @@ STATIONWATCH_RETRY_MAX_DELAY = 120.0  # a longer Retry-After gives up instead of
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "stationwatch.middlewares.PoliteRetryMiddleware": 550,
+    # Below DownloaderStats (850), above decompression (590): the archive
+    # spools the body as sent; the conditional middleware drops a 304 after
+    # the stats counted it (stationwatch/archive.py, conditional.py).
+    "stationwatch.archive.ArchiveMiddleware": 845,
+    "stationwatch.conditional.ConditionalRequestMiddleware": 840,
     # Last before the network: rewrites to the local replay server when
     # STATIONWATCH_REPLAY_URL is set, after robots.txt and offsite checks
     # saw the real URL. Does nothing otherwise.

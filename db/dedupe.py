@@ -1,0 +1,268 @@
+"""Near-duplicate statements: MinHash LSH over word shingles, kept in SQLite.
+
+The same government line travels with small edits: a syndicated release with
+a word changed, a newspaper quoting most of a minister's answer. Exact copies
+are caught by ``text_hash`` (db/store.py); this module finds the near ones.
+
+How:
+
+- A text becomes a set of word 3-shingles (after the same folding as
+  ``text_hash``: case, accents, quotes and dashes). Chinese, Japanese and
+  Korean characters count as one word each, having no spaces between words.
+- A MinHash signature of NUM_PERM values (datasketch) is cut into BANDS bands
+  of ROWS values; each band is hashed to one 64-bit ``band_key``. Two texts
+  with Jaccard similarity J share at least one band key with probability
+  1 - (1 - J**ROWS)**BANDS: 0.93 at J=0.5, 0.99 at J=0.6, 0.36 at J=0.3.
+- The band keys live in the ``statement_bands`` table (primary key
+  band_key, statement_id): a new statement's candidates are a handful of
+  primary-key lookups, the same cost at a million statements as at ten, and
+  nothing is held in memory (an in-memory datasketch MinHashLSH costs ~3.6 KB
+  a document, 3.6 GB at a million).
+- Candidates are then checked exactly on their shingle sets
+  (``near_duplicate``): LSH only decides whom to compare with.
+
+What is not a near-duplicate, whatever the words (``same_statement_possible``):
+texts in two different languages (a translation is another statement of the
+same position, shown as such, not a copy), and two official statements by two
+different named speakers (two deputies asking the Taoiseach the same
+question in the same words asked two questions).
+
+Not handled: a press quote that is a short slice (one sentence) of a long
+official text. Its Jaccard similarity with the whole text is about the
+slice's share of it, below what LSH retrieves; only quotes that are most of
+the official statement (``CONTAINED_SHARE``) join its cluster.
+
+The table is derived data: ``rebuild()`` (``python -m stationwatch dedupe
+rebuild``) recomputes it from the statements' texts, e.g. after the
+parameters below change.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from datasketch import MinHash
+
+from stationwatch.topic import fold
+
+SHINGLE_WORDS = 3
+BANDS = 20
+ROWS = 3
+NUM_PERM = BANDS * ROWS
+SEED = 1
+# Fewer words than this: too few shingles to judge; only exact copies count.
+MIN_WORDS = 8
+# Decision on exact shingle sets (tests/test_dedupe.py measures them on
+# labelled pairs from recorded statements):
+JACCARD_THRESHOLD = 0.5
+# A quote that is most of an official statement: nearly all of the shorter
+# text's shingles are in the longer one, and it is at least half as long.
+CONTAINMENT_THRESHOLD = 0.8
+CONTAINED_SHARE = 0.5
+# Candidates checked exactly per new statement (most shared bands first).
+MAX_CANDIDATES = 20
+
+_WORD = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]|[^\W_]+")
+_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+def words(text: str) -> list[str]:
+    """Folded words; each CJK character is a word."""
+    return _WORD.findall(fold(text or "")[0])
+
+
+def shingles(text: str) -> set[str]:
+    """The set of word 3-shingles (all words as one shingle for short texts)."""
+    tokens = words(text)
+    if len(tokens) < SHINGLE_WORDS:
+        return {" ".join(tokens)} if tokens else set()
+    return {" ".join(tokens[i:i + SHINGLE_WORDS]) for i in range(len(tokens) - SHINGLE_WORDS + 1)}
+
+
+@functools.lru_cache(maxsize=1)
+def _permutations():
+    """datasketch draws its permutations from SEED; draw them once per process."""
+    return MinHash(num_perm=NUM_PERM, seed=SEED).permutations
+
+
+def signature(shingle_set: set[str]) -> np.ndarray:
+    """MinHash values (uint64 array of NUM_PERM) of a shingle set."""
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_permutations(), scheme="affine32")
+    minhash.update_batch(s.encode("utf-8", "surrogatepass") for s in shingle_set)
+    return minhash.hashvalues
+
+
+def band_keys(hashvalues: np.ndarray) -> list[int]:
+    """One signed 64-bit key per band (band number mixed in, so equal values
+    in different bands do not collide)."""
+    values = np.asarray(hashvalues, dtype=np.uint64).reshape(BANDS, ROWS)
+    return band_keys_matrix(values[np.newaxis, :, :])[0].tolist()
+
+
+def band_keys_matrix(values: np.ndarray) -> np.ndarray:
+    """Band keys for many signatures at once: (n, BANDS, ROWS) uint64 -> (n, BANDS) int64.
+
+    A multiply-xorshift mix (splitmix64's constants) over the band number and
+    its values; numpy's uint64 arithmetic wraps, which is what a hash wants.
+    """
+    with np.errstate(over="ignore"):
+        key = np.broadcast_to(
+            (np.arange(BANDS, dtype=np.uint64) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15),
+            values.shape[:2],
+        ).copy()
+        for row in range(values.shape[2]):
+            key ^= values[:, :, row]
+            key *= np.uint64(0xBF58476D1CE4E5B9)
+            key ^= key >> np.uint64(31)
+            key *= np.uint64(0x94D049BB133111EB)
+            key ^= key >> np.uint64(29)
+    return (key & _MASK64).view(np.int64)
+
+
+def statement_band_keys(text: str) -> list[int]:
+    """Band keys of a text, or [] when it is too short to compare."""
+    if len(words(text)) < MIN_WORDS:
+        return []
+    return band_keys(signature(shingles(text)))
+
+
+@dataclass
+class Similarity:
+    jaccard: float
+    containment: float  # share of the shorter text's shingles found in the longer
+    share: float  # shorter text's shingle count over the longer's
+
+
+def similarity(a: set[str], b: set[str]) -> Similarity:
+    if not a or not b:
+        return Similarity(0.0, 0.0, 0.0)
+    common = len(a & b)
+    small, large = sorted((len(a), len(b)))
+    return Similarity(common / (len(a) + len(b) - common), common / small, small / large)
+
+
+def near_duplicate_text(a: set[str], b: set[str]) -> bool:
+    """Nearly the same text: most shingles shared, or the shorter one is most
+    of the longer one nearly word for word (a quote of most of a statement)."""
+    sim = similarity(a, b)
+    return sim.jaccard >= JACCARD_THRESHOLD or (
+        sim.containment >= CONTAINMENT_THRESHOLD and sim.share >= CONTAINED_SHARE
+    )
+
+
+def _speaker_words(name: str | None) -> set[str]:
+    return set(words(name or ""))
+
+
+def same_statement_possible(a: dict, b: dict) -> bool:
+    """Metadata that rules a pair out whatever its words: two languages, or
+    two official statements by two different named speakers ("Wang Wenbin"
+    and "Foreign Ministry Spokesperson Wang Wenbin" are the same speaker).
+    Press quotes name speakers their own way, so the speaker rule is for
+    official pairs only."""
+    lang_a, lang_b = (a.get("language") or "").lower()[:2], (b.get("language") or "").lower()[:2]
+    if lang_a and lang_b and lang_a != lang_b:
+        return False
+    if a.get("source_kind") != "press" and b.get("source_kind") != "press":
+        sa, sb = _speaker_words(a.get("speaker")), _speaker_words(b.get("speaker"))
+        if sa and sb and not (sa <= sb or sb <= sa):
+            return False
+    return True
+
+
+def near_duplicate(a: dict, b: dict) -> bool:
+    """The pairwise decision: may be the same statement, and nearly the same text.
+    ``a`` and ``b`` carry text, language, source_kind and speaker."""
+    if not same_statement_possible(a, b):
+        return False
+    if len(words(a["text"])) < MIN_WORDS or len(words(b["text"])) < MIN_WORDS:
+        return False
+    return near_duplicate_text(shingles(a["text"]), shingles(b["text"]))
+
+
+# --- the band table -------------------------------------------------------
+
+CANDIDATE_FIELDS = ("id", "text", "language", "source_kind", "speaker", "cluster_id")
+
+
+def candidates(db, keys: list[int], exclude_id: int | None = None) -> list[dict]:
+    """Statements sharing at least one band key, most shared bands first."""
+    if not keys:
+        return []
+    placeholders = ", ".join("?" for _ in keys)
+    rows = db.execute(
+        f"SELECT statement_id, COUNT(*) AS shared FROM statement_bands WHERE band_key IN ({placeholders})"
+        " GROUP BY statement_id ORDER BY shared DESC, statement_id LIMIT ?",
+        [*keys, MAX_CANDIDATES + 1],
+    ).fetchall()
+    ids = [row[0] for row in rows if row[0] != exclude_id][:MAX_CANDIDATES]
+    if not ids:
+        return []
+    columns = ", ".join(CANDIDATE_FIELDS)
+    found = db.execute(
+        f"SELECT {columns} FROM statements WHERE id IN ({', '.join('?' for _ in ids)})", ids
+    ).fetchall()
+    by_id = {row[0]: dict(zip(CANDIDATE_FIELDS, row)) for row in found}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def find_near_duplicate(db, item: dict, keys: list[int], exclude_id: int | None = None) -> dict | None:
+    """The stored statement ``item`` nearly duplicates (the most similar), or None."""
+    if not keys:
+        return None
+    mine = shingles(item["text"])
+    best, best_score = None, 0.0
+    for candidate in candidates(db, keys, exclude_id):
+        if not same_statement_possible(item, candidate):
+            continue
+        theirs = shingles(candidate["text"])
+        if not near_duplicate_text(mine, theirs):
+            continue
+        score = similarity(mine, theirs).jaccard
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
+def add(db, statement_id: int, keys: list[int]) -> None:
+    if keys:
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO statement_bands (band_key, statement_id) VALUES (?, ?)",
+            [(key, statement_id) for key in keys],
+        )
+
+
+def remove(db, statement_id: int, keys: list[int]) -> None:
+    """Drop a statement's bands (computed from its old text: the primary key
+    is (band_key, statement_id), so no second index is needed)."""
+    if keys:
+        db.conn.executemany(
+            "DELETE FROM statement_bands WHERE band_key = ? AND statement_id = ?",
+            [(key, statement_id) for key in keys],
+        )
+
+
+def rebuild(db, batch: int = 2000) -> int:
+    """Recompute every statement's bands from its text; return how many
+    statements have bands. The table is derived: this loses nothing."""
+    count = 0
+    with db.atomic():
+        db.execute("DELETE FROM statement_bands")
+        last_id = 0
+        while True:
+            rows = db.execute(
+                "SELECT id, text FROM statements WHERE id > ? ORDER BY id LIMIT ?", [last_id, batch]
+            ).fetchall()
+            if not rows:
+                break
+            pairs = []
+            for statement_id, text in rows:
+                keys = statement_band_keys(text)
+                pairs.extend((key, statement_id) for key in keys)
+                count += bool(keys)
+            db.conn.executemany("INSERT OR IGNORE INTO statement_bands (band_key, statement_id) VALUES (?, ?)", pairs)
+            last_id = rows[-1][0]
+    return count
