@@ -57,6 +57,10 @@ class ScottishParliamentSpider(StationwatchSpider):
     allowed_domains = ["data.parliament.scot"]
     source_kind = "parliament"
     country = "GB"
+    # One year of questions with their answers is one response of several
+    # MB that grows through the year; the project-wide 20 MB cap would drop
+    # a whole year at once.
+    custom_settings = {"DOWNLOAD_MAXSIZE": 128 * 1024 * 1024, "DOWNLOAD_WARNSIZE": 48 * 1024 * 1024}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
