@@ -18,6 +18,13 @@ Madam Speaker, ...", "  The PRESIDING OFFICER (Mr. Cotton). ...") is one
 candidate, dated by the article's own header (an issue can carry articles
 dated earlier than the issue). The public page is govinfo's details page.
 
+Cost: every House, Senate and Extensions article of every changed issue is
+fetched (about 100-200 a sitting day), one request at a time. A nightly run
+after a sitting day fits the crawl timeout; the first back-fill from
+2022-09-01 does not (tens of thousands of articles at the key's ~1,000
+requests an hour): start a first run from a recent date with
+``-a since=YYYY-MM-DD`` (older issues are then not covered).
+
 Verified against real recorded responses: the collections envelope (count,
 nextPage, packages[packageId, lastModified, packageLink]), the granules list
 (count, nextPage, granules[title, granuleId, granuleLink]), the details URL
@@ -69,10 +76,20 @@ class UsCongressSpider(StationwatchSpider):
     source_kind = "parliament"
     country = "US"
 
+    @classmethod
+    def update_settings(cls, settings):
+        """One request at a time, STATIONWATCH_SLOW_SITE_DELAY apart (zero when
+        replaying locally): an api.data.gov key allows about 1,000 requests an hour."""
+        super().update_settings(settings)
+        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 1, priority="spider")
+        settings.set("DOWNLOAD_DELAY", settings.getfloat("STATIONWATCH_SLOW_SITE_DELAY"), priority="spider")
+
     async def start(self):
         key = os.environ.get(KEY_ENV)
         if not key:
-            self.logger.warning("us_congress skipped: set %s to an api.data.gov key to crawl the "
+            # ERROR, so that the runs table and the summary say why nothing was
+            # fetched (a run that asked nothing is judged "failed" there).
+            self.logger.error("us_congress skipped: set %s to an api.data.gov key to crawl the "
                                 "Congressional Record (https://api.data.gov/signup/)", KEY_ENV)
             return
         since = f"{self.since.isoformat()}T00:00:00Z"

@@ -43,6 +43,11 @@ def test_start_asks_for_issues_changed_since_the_start_date_with_the_key_in_a_he
     assert "TEST_KEY" not in request.url
 
 
+def test_one_request_at_a_time_at_the_slow_site_pace(spider):
+    assert spider.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 1
+    assert spider.settings.getfloat("DOWNLOAD_DELAY") == spider.settings.getfloat("STATIONWATCH_SLOW_SITE_DELAY") > 0
+
+
 def test_collection_page_leads_to_each_issue_and_the_next_page(spider):
     response = response_for(SOURCE, "collections_CREC.TRANSCRIBED.json", f"{API}/collections/CREC/2018-04-01T00:00:00Z")
     out = list(spider.parse_collection(response))
