@@ -1,0 +1,451 @@
+"""Quoted statements and reported actions in an article, with who made them.
+
+What a journalist writes, in any of the languages we read:
+
+    A Home Office spokesperson said: “Any foreign country ... must abide by UK law.”
+    “We are investigating,” Dutch foreign ministry spokeswoman Maxime Hovenkamp told AFP.
+    „Solche Polizeistationen ...“, so Kiesewetter.
+    «Ho letto la notizia, ma non ne so nulla», così il ministro ... Matteo Salvini.
+
+How it is read (the rules the issue asks for, in order):
+
+1. Quote marks are paired by position, not by shape: a mark after a space
+   opens, a mark before a space or punctuation closes. Real pages mix “ with
+   ", « with ”, » with «; „ “ and 「」 work the same way. A quote still open
+   at the end of a paragraph runs on into the next paragraph that opens
+   with a quote mark (the house style for long statements).
+2. Only statements count: a quote of at least four words starting with a
+   capital, or of at least ten words. "police station", “unacceptable” and
+   “to close and cease operations” are words woven into reported speech.
+3. The speaker is the nearest name around the quote in its own sentence or
+   a neighbouring one (quotes masked out first): an official from the
+   gazetteer, a role word with a body ("a spokesperson for the Department of
+   Foreign Affairs"), a body that "said", a non-state speaker (an NGO, a
+   manager, a correspondent), or a pronoun that points back to the last of
+   those. A speech verb with no subject ("ha spiegato") continues the last
+   speaker. Nothing found: unattributed.
+4. Consecutive quotes of one speaker, interrupted only by their attribution
+   ("“A,” she said, “B.”") or by a new paragraph that is only the quote,
+   are one statement.
+5. A sentence with no statement quote that names a body and an action verb
+   ("the Department of Foreign Affairs ordered the centre to close") is a
+   reported action of that body.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from stationwatch.press.gazetteer import Body, Gazetteer, Mention, load_gazetteer
+
+_ALWAYS_OPEN = "„「『‚"
+_ALWAYS_CLOSE = "」』"
+_QUOTE_MARKS = '"“”„‟«»「」『』″‚'
+_BEFORE_OPEN = set(" \t\n([—–-/:")
+_AFTER_CLOSE = set(" \t\n.,;:!?)…]—–-")
+# A sentence ends at . ! ? ; before a space (not after a digit: "am 3. November"), or a paragraph.
+_SENTENCE_END = re.compile(r"(?<!\d)[.!?;](?=\s)|[。！？；]|\n\n")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+MASK = "\x00"
+MIN_WORDS_CAPITALISED = 4
+MIN_WORDS = 10
+MERGE_GAP = 140  # characters of attribution allowed between two parts of one statement
+PREVIOUS_SENTENCE = 200  # distance penalty for a name in the sentence before the quote's
+NEXT_SENTENCE = 260  # ... and after it: journalists name the speaker first more often
+_APPOSITION_BREAK = re.compile(r"(?<!\w)(?:of|for|von|van|der)(?!\w)", re.IGNORECASE)
+_SPOKES = re.compile(r"spokes|woordvoer|sprecher|portav|porte-parole", re.IGNORECASE)
+_MINISTERIAL = re.compile(r"minist|secretar", re.IGNORECASE)
+
+
+@dataclass
+class Quote:
+    start: int  # offset of the first quoted character in the article text
+    end: int  # offset just after the last quoted character
+    paragraph: int
+    closed: bool
+    open_mark: int  # offset of the opening mark
+
+
+@dataclass
+class Speaker:
+    status: str  # official, unofficial, unattributed
+    name: str | None = None
+    role: str | None = None
+    body: Body | None = None
+    said_until: int = -1  # end of the sentence where this speaker last spoke
+
+    @property
+    def key(self):
+        return (self.status, self.name, self.body.name if self.body else None)
+
+
+@dataclass
+class Attributed:
+    """One statement or reported action found in an article."""
+
+    kind: str  # quoted_statement, reported_action
+    text: str
+    status: str  # official, unofficial, unattributed
+    speaker: str | None
+    role: str | None
+    body: str | None
+    country: str | None
+    paragraph: str  # the paragraph(s) it came from: context for relevance
+
+    @property
+    def official(self) -> bool:
+        return self.status == "official"
+
+
+@dataclass
+class ArticleQuotes:
+    statements: list[Attributed] = field(default_factory=list)
+
+    def of(self, status: str, kind: str = "quoted_statement") -> list[Attributed]:
+        return [s for s in self.statements if s.status == status and s.kind == kind]
+
+    @property
+    def official(self) -> list[Attributed]:
+        """What becomes a Statement: official quotes and reported actions."""
+        return [s for s in self.statements if s.status == "official"]
+
+
+def find_quotes(paragraphs: list[str]) -> list[Quote]:
+    """Quoted passages in the article text ``"\\n\\n".join(paragraphs)``."""
+    quotes: list[Quote] = []
+    offset = 0
+    for index, para in enumerate(paragraphs):
+        para = _double_commas(para)
+        inside_from = None
+        for i, ch in enumerate(para):
+            if ch not in _QUOTE_MARKS:
+                continue
+            before = para[i - 1] if i else " "
+            after = para[i + 1] if i + 1 < len(para) else " "
+            opens = ch in _ALWAYS_OPEN or (ch not in _ALWAYS_CLOSE and before in _BEFORE_OPEN)
+            closes = ch in _ALWAYS_CLOSE or (ch not in _ALWAYS_OPEN and after in _AFTER_CLOSE)
+            if inside_from is None and (opens or not closes):
+                inside_from = i
+            elif inside_from is not None and (closes or not opens):
+                quotes.append(Quote(offset + inside_from + 1, offset + i, index, True, offset + inside_from))
+                inside_from = None
+        if inside_from is not None:
+            quotes.append(Quote(offset + inside_from + 1, offset + len(para), index, False, offset + inside_from))
+        offset += len(para) + 2
+    return quotes
+
+
+def _double_commas(para: str) -> str:
+    """Dutch ,,quote” opens with two commas: make it one mark, same length."""
+    return re.sub(r"(^|(?<=\s)),,(?=\S)", " „", para)
+
+
+def is_statement(text: str) -> bool:
+    """A statement, not a few words woven into reported speech."""
+    text = text.strip()
+    if len(_CJK.findall(text)) >= 10:
+        return True
+    words = len(text.split())
+    first = next((c for c in text if c.isalpha()), "")
+    return words >= MIN_WORDS or (words >= MIN_WORDS_CAPITALISED and first.isupper())
+
+
+def clean_quote(text: str) -> str:
+    """The words only: no dangling comma or mark where the attribution cut in."""
+    text = " ".join(text.replace("\n\n", "\u2029").split(" ")).strip()
+    text = text.strip(" ,\u00a0" + _QUOTE_MARKS)
+    return "\n\n".join(" ".join(p.split()) for p in text.split("\u2029"))
+
+
+class QuoteReader:
+    """Reads one article's paragraphs with a gazetteer."""
+
+    def __init__(self, gazetteer: Gazetteer | None = None):
+        self.gz = gazetteer or load_gazetteer()
+
+    def read(self, paragraphs: list[str], language: str = "en", title: str = "") -> ArticleQuotes:
+        paragraphs = [p.strip() for p in paragraphs if p and p.strip()]
+        text = "\n\n".join(_double_commas(p) for p in paragraphs)
+        quotes = find_quotes(paragraphs)
+        masked = _mask(text, quotes)
+        mentions = self.gz.mentions(masked)
+        stops = [0] + [m.end() for m in _SENTENCE_END.finditer(masked)] + [len(text)]
+        para_starts = _paragraph_starts(paragraphs)
+        speech = self.gz.speech_verbs(language)
+        hint_text = title + "\n" + text
+
+        result = ArticleQuotes()
+        previous: tuple[Quote, Speaker, Attributed] | None = None
+        last_speaker: Speaker | None = None
+        for q in quotes:
+            quote_text = text[q.start:q.end]
+            at_para_start = q.open_mark == para_starts[q.paragraph]
+            continuation = previous is not None and (
+                (q.paragraph == previous[0].paragraph + 1 and at_para_start and (
+                    not previous[0].closed or self._only_quote(q, masked, mentions, para_starts, paragraphs)))
+                or (q.paragraph == previous[0].paragraph and previous[1].status != "unattributed"
+                    and self._attribution_gap(masked, previous[0], q)
+                    and not self._names_in_sentence(q, mentions, stops))
+            )
+            if not continuation and not is_statement(quote_text):
+                continue
+            if not q.closed and not continuation and not self._may_run_on(q, text, quotes, para_starts):
+                continue  # an opening mark never closed mid-sentence: a typo, not a statement
+            if continuation:
+                speaker = previous[1]
+            else:
+                speaker = self._speaker(q, masked, mentions, stops, speech, hint_text, last_speaker)
+            if previous is not None and (continuation or self._same_statement(previous, q, speaker, masked, para_starts, paragraphs)):
+                prev_q, prev_speaker, item = previous
+                joiner = "\n\n" if q.paragraph != prev_q.paragraph else " "
+                item.text = clean_quote(item.text) + joiner + clean_quote(quote_text)
+                if q.paragraph != prev_q.paragraph:
+                    item.paragraph += "\n\n" + paragraphs[q.paragraph]
+                previous = (q, prev_speaker, item)
+                continue
+            item = Attributed(
+                kind="quoted_statement", text=clean_quote(quote_text), status=speaker.status, speaker=speaker.name,
+                role=speaker.role, body=speaker.body.name if speaker.body else None,
+                country=speaker.body.country if speaker.body else None, paragraph=paragraphs[q.paragraph],
+            )
+            result.statements.append(item)
+            previous = (q, speaker, item)
+            if speaker.status != "unattributed":
+                last_speaker = speaker
+                last_speaker.said_until = _sentence_around(stops, q.open_mark, q.end)[1]
+        for item in result.statements:
+            item.text = clean_quote(item.text)
+        result.statements.extend(self._actions(text, masked, mentions, stops, quotes, paragraphs, para_starts, language, hint_text))
+        return result
+
+    # -- speakers ---------------------------------------------------------
+
+    def _speaker(self, q: Quote, masked: str, mentions: list[Mention], stops: list[int], speech: re.Pattern,
+                 hint_text: str, last_speaker: Speaker | None) -> Speaker:
+        own_lo, own_hi = _sentence_around(stops, q.open_mark, q.end)
+        win_lo = _sentence_around(stops, max(own_lo - 2, 0), max(own_lo - 2, 0))[0] if own_lo > 0 else own_lo
+        win_hi = _sentence_around(stops, min(own_hi + 1, len(masked) - 1), min(own_hi + 1, len(masked) - 1))[1]
+        candidates = []
+        for m in mentions:
+            if m.end <= win_lo or m.start >= win_hi:
+                continue
+            distance = q.open_mark - m.end if m.end <= q.open_mark else m.start - q.end
+            if distance < 0:
+                continue
+            if m.start < own_lo:
+                distance += PREVIOUS_SENTENCE
+            elif m.start >= own_hi:
+                distance += NEXT_SENTENCE
+            candidates.append((distance, m))
+        if not candidates:
+            own = masked[own_lo:own_hi]
+            if speech.search(own) and last_speaker is not None:
+                return last_speaker
+            return Speaker("unattributed")
+        candidates.sort(key=lambda c: c[0])
+        nearest = candidates[0][1]
+        return self._resolve(nearest, [m for _, m in candidates], mentions, masked, stops, hint_text, last_speaker, q)
+
+    def _resolve(self, m: Mention, window: list[Mention], mentions: list[Mention], masked: str, stops: list[int],
+                 hint_text: str, last_speaker: Speaker | None, q: Quote) -> Speaker:
+        if m.kind == "person":
+            return _person_speaker(m)
+        if m.kind == "unofficial":
+            return Speaker("unofficial", m.text)
+        if m.kind == "pronoun":
+            # "she said": the subject of the latest sentence naming someone,
+            # unless the last speaker spoke after that sentence.
+            said_until = getattr(last_speaker, "said_until", -1) if last_speaker else -1
+            subject = self._latest_subject(m.start, mentions, stops, after=said_until)
+            if subject is not None:
+                return _person_speaker(subject) if subject.kind == "person" else Speaker("unofficial", subject.text)
+            return last_speaker or Speaker("unattributed")
+        if m.kind == "role":
+            # "spokeswoman Maxime Hovenkamp", "il ministro dell'Interno, Matteo Piantedosi"
+            # but not "a spokeswoman of minister Nancy Faeser's ministry"
+            for x in mentions:
+                if x.kind == "person" and 0 <= x.start - m.end <= 40 and not _APPOSITION_BREAK.search(masked[m.end:x.start]):
+                    return _person_speaker(x)
+            if _MINISTERIAL.search(m.text) and not _SPOKES.search(m.text):
+                earlier = [x for x in mentions if x.end <= m.start and x.kind == "person"]
+                if earlier:  # "de minister", "la secretaria de Estado": the minister just named
+                    return _person_speaker(earlier[-1])
+            lo, hi = _sentence_around(stops, m.start, m.end)
+            same_sentence = [x for x in mentions if lo <= x.start < hi and x.kind in ("body", "generic")]
+            body = None
+            if same_sentence:
+                nearest = min(same_sentence, key=lambda x: abs(x.start - m.start))
+                body = self._body_of(nearest, mentions, hint_text, stops)
+            if body is None:
+                body = self._context_body(m.start, mentions, hint_text, stops)
+            if body is None:
+                return Speaker("unattributed")
+            label = "spokesperson" if _SPOKES.search(m.text) or not _MINISTERIAL.search(m.text) else m.text
+            return Speaker("official", f"{body.name} spokesperson" if label == "spokesperson" else body.name, m.text, body)
+        role = next((r for r in mentions if r.kind == "role" and 0 <= r.start - m.end <= 3), None)
+        if role is not None:  # "Dutch foreign ministry spokeswoman ...", "Home Office spokesman"
+            return self._resolve(role, window, mentions, masked, stops, hint_text, last_speaker, q)
+        body = self._body_of(m, mentions, hint_text, stops)
+        if body is None:
+            return Speaker("unattributed")
+        return Speaker("official", body.name, "statement", body)
+
+    def _body_of(self, m: Mention, mentions: list[Mention], hint_text: str, stops: list[int]) -> Body | None:
+        if m.kind == "generic":
+            return self._context_body(m.start, mentions, hint_text, stops, m.generic_kind)
+        return _pick_by_hints(m.bodies, hint_text)
+
+    def _context_body(self, position: int, mentions: list[Mention], hint_text: str, stops: list[int],
+                      kind: str | None = None) -> Body | None:
+        """The body "the department" means: the subject (first body named) of
+        the latest sentence before ``position`` that names one of that kind."""
+        def fits(x: Mention) -> bool:
+            if kind is None:
+                return True
+            if x.kind == "generic":
+                return x.generic_kind in (None, kind)
+            body = x.person.body if x.kind == "person" else _pick_by_hints(x.bodies, hint_text)
+            return body is not None and body.kind == kind
+
+        candidates = [x for x in mentions if x.kind in ("body", "generic", "person") and fits(x)]
+        subject = self._latest_subject(position, candidates, stops, kinds=("body", "generic", "person"))
+        if subject is None:
+            return None
+        if subject.kind == "person":
+            return subject.person.body
+        return self._body_of(subject, mentions, hint_text, stops)
+
+    @staticmethod
+    def _latest_subject(position: int, mentions: list[Mention], stops: list[int], after: int = -1,
+                        kinds: tuple = ("person", "unofficial")) -> Mention | None:
+        """The first mention of ``kinds`` in the latest sentence before
+        ``position`` (and after ``after``) that has one: who a pronoun or a
+        generic name points back to."""
+        earlier = [x for x in mentions if x.end <= position and x.start > after and x.kind in kinds]
+        if not earlier:
+            return None
+        lo, _ = _sentence_around(stops, earlier[-1].start, earlier[-1].end)
+        return next(x for x in earlier if x.start >= lo)
+
+    @staticmethod
+    def _same_statement(previous, q: Quote, speaker: Speaker, masked: str, para_starts: list[int], paragraphs) -> bool:
+        """Two quotes of one speaker separated only by their attribution
+        ("“A,” she said, “B.”") are one statement."""
+        prev_q, prev_speaker, _ = previous
+        if speaker.key != prev_speaker.key or speaker.status == "unattributed":
+            return False
+        if q.paragraph - prev_q.paragraph > 1:
+            return False
+        return QuoteReader._attribution_gap(masked, prev_q, q)
+
+    @staticmethod
+    def _attribution_gap(masked: str, prev_q: Quote, q: Quote) -> bool:
+        """Between the two quotes stands at most an attribution: nothing, or a
+        clause opened by a comma ("," she said.) of one sentence at most. A
+        new sentence ("». Salvini ha anche aggiunto che «") starts a new statement."""
+        gap = masked[prev_q.end + 1:q.open_mark].replace(MASK, " ")
+        core = gap.strip(" ,.;:\n")
+        if len(core) <= 3:
+            return True
+        if gap.lstrip(" \n")[:1] in (".", "!", "?") or len(core) > MERGE_GAP:
+            return False
+        return len(re.findall(r"(?<!\d)[.!?](?=\s|$)", core)) == 0
+
+    @staticmethod
+    def _names_in_sentence(q: Quote, mentions: list[Mention], stops: list[int]) -> bool:
+        lo, hi = _sentence_around(stops, q.open_mark, q.end)
+        return any(lo <= m.start < hi and m.kind != "pronoun" for m in mentions)
+
+    @staticmethod
+    def _only_quote(q: Quote, masked: str, mentions: list[Mention], para_starts: list[int], paragraphs) -> bool:
+        """The paragraph holds the quote and nothing that names anyone."""
+        para_end = para_starts[q.paragraph] + len(paragraphs[q.paragraph])
+        return not any(para_starts[q.paragraph] <= m.start < para_end for m in mentions) and not masked[
+            q.end + 1:para_end].replace(MASK, "").strip(" .,;\u201d\"")
+
+    @staticmethod
+    def _may_run_on(q: Quote, text: str, quotes: list[Quote], para_starts: list[int]) -> bool:
+        """An unclosed quote is a statement when it opens its paragraph or
+        follows a colon, or when the next paragraph carries it on."""
+        if q.open_mark == para_starts[q.paragraph] or text[:q.open_mark].rstrip().endswith(":"):
+            return True
+        return any(n.paragraph == q.paragraph + 1 and n.open_mark == para_starts[n.paragraph] for n in quotes)
+
+    # -- reported actions -------------------------------------------------
+
+    def _actions(self, text, masked, mentions, stops, quotes, paragraphs, para_starts, language, hint_text):
+        verbs = self.gz.action_verbs(language)
+        found, seen = [], set()
+        statement_spans = [(q.open_mark, q.end) for q in quotes if is_statement(text[q.start:q.end])]
+        for lo, hi in zip(stops, stops[1:]):
+            sentence = masked[lo:hi]
+            if any(lo <= s < hi for s, _ in statement_spans):
+                continue
+            verb = verbs.search(sentence)
+            if not verb:
+                continue
+            actors = [m for m in mentions if lo <= m.start < hi and m.kind in ("body", "generic", "person")]
+            if not actors:
+                continue
+            before_verb = [m for m in actors if m.start < lo + verb.start()] or actors
+            actor = before_verb[-1] if before_verb is not actors else actors[0]
+            body = actor.person.body if actor.kind == "person" else self._body_of(actor, mentions, hint_text, stops)
+            if body is None:
+                continue
+            sentence_text = " ".join(text[lo:hi].split()).strip(" .") + "."
+            if (body.name, sentence_text) in seen:
+                continue
+            seen.add((body.name, sentence_text))
+            index = max(i for i, s in enumerate(para_starts) if s <= lo + 1) if para_starts else 0
+            found.append(Attributed(
+                kind="reported_action", text=sentence_text, status="official",
+                speaker=actor.person.name if actor.kind == "person" else None,
+                role=actor.person.role if actor.kind == "person" else None,
+                body=body.name, country=body.country, paragraph=paragraphs[index],
+            ))
+        return found
+
+
+def _mask(text: str, quotes: list[Quote]) -> str:
+    chars = list(text)
+    for q in quotes:
+        for i in range(q.open_mark, min(q.end + 1, len(chars))):
+            if chars[i] != "\n":
+                chars[i] = MASK
+    return "".join(chars)
+
+
+def _paragraph_starts(paragraphs: list[str]) -> list[int]:
+    starts, offset = [], 0
+    for p in paragraphs:
+        starts.append(offset)
+        offset += len(p) + 2
+    return starts
+
+
+def _sentence_around(stops: list[int], start: int, end: int) -> tuple[int, int]:
+    lo = max((s for s in stops if s <= start), default=0)
+    hi = min((s for s in stops if s > end), default=stops[-1])
+    return lo, hi
+
+
+def _pick_by_hints(bodies: tuple, hint_text: str) -> Body | None:
+    if not bodies:
+        return None
+    if len(bodies) == 1:
+        return bodies[0]
+    lowered = hint_text.lower()
+    scored = [(sum(lowered.count(h.lower()) for h in b.hints), -i, b) for i, b in enumerate(bodies)]
+    return max(scored)[2]
+
+
+def _person_speaker(m: Mention) -> Speaker:
+    p = m.person
+    return Speaker("official", p.name, p.role, p.body)
+
+
+def _speaker_mention_is(speaker: Speaker, m: Mention) -> bool:
+    if m.kind == "person":
+        return speaker.name == m.person.name
+    return speaker.status == "unofficial" and speaker.name == m.text

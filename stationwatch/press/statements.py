@@ -1,0 +1,77 @@
+"""Statements from an article: one per official quote or reported action.
+
+Shared by the press spiders (press_feeds, guardian). The country and body
+are the speaker's, never the outlet's; the outlet goes in ``outlet``. Quotes
+by non-state speakers and unattributed ones are only counted (stats
+``stationwatch/press/...``), so a user can see how much was left out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from stationwatch.items import Statement
+from stationwatch.press.extract import Article
+from stationwatch.press.quotes import QuoteReader
+
+STAT_PREFIX = "stationwatch/press/"
+
+
+def _short_hash(value: str) -> str:
+    return hashlib.sha1(" ".join(value.split()).casefold().encode("utf-8")).hexdigest()[:12]
+
+
+def article_statements(article: Article, *, source: str, outlet: str, url: str, raw: str, topic=None,
+                       fallback_date: str | None = None, fallback_language: str | None = None,
+                       stats=None, reader: QuoteReader | None = None) -> list[Statement]:
+    """Statement candidates for every official quote and reported action.
+
+    ``record_id`` is "<article>:q:<quote>" (or ":a:" for actions), hashes of
+    the article URL and the quote's words: the same quote in the same article
+    is the same record on every run. ``context`` carries the headline, the
+    paragraph and, when the article is about the topic, the passage that
+    says so: a Home Office line rarely repeats the words "police station",
+    its article does. ``raw`` is the same page for every item of one article,
+    so the article is one document with one version.
+    """
+    reader = reader or QuoteReader()
+    language = article.language or fallback_language or "en"
+    found = reader.read(article.paragraphs, language, article.title)
+    if stats is not None:
+        stats.inc_value(STAT_PREFIX + "articles")
+        for status in ("official", "unofficial", "unattributed"):
+            count = len(found.of(status))
+            if count:
+                stats.inc_value(f"{STAT_PREFIX}{status}_quotes", count)
+        actions = len(found.of("official", "reported_action"))
+        if actions:
+            stats.inc_value(STAT_PREFIX + "reported_actions", actions)
+    article_passage = ""
+    if topic is not None:
+        judgement = topic.judge(article.title + "\n\n" + article.text)
+        article_passage = judgement.excerpt or "" if judgement.relevant else ""
+    article_key = _short_hash(url)
+    items = []
+    for found_item in found.official:
+        marker = "q" if found_item.kind == "quoted_statement" else "a"
+        context = "\n\n".join(p for p in (article.title, found_item.paragraph, article_passage) if p)
+        items.append(Statement(
+            source=source,
+            source_kind="press",
+            country=found_item.country,
+            body=found_item.body,
+            kind=found_item.kind,
+            url=url,
+            title=article.title,
+            published=article.published or fallback_date,
+            language=language,
+            text=found_item.text,
+            record_id=f"{article_key}:{marker}:{_short_hash(found_item.text)}",
+            speaker=found_item.speaker,
+            speaker_role=found_item.role,
+            outlet=outlet,
+            context=context,
+            raw=raw,
+            raw_type="html",
+        ))
+    return items
