@@ -7,7 +7,7 @@ import hashlib
 import re
 import unicodedata
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, CData, NavigableString, Tag
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 from w3lib.url import canonicalize_url, url_query_cleaner
@@ -20,7 +20,8 @@ TRACKING_PARAMS = (
     "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "at_medium", "at_campaign",
     "cmpid", "CMP", "ocid", "ito", "ns_mchannel", "ns_source", "ns_campaign", "oc", "xtor",
 )
-_BLOCK_TAGS = ("p", "div", "li", "br", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "section", "article")
+_BLOCK_TAGS = frozenset(("p", "div", "li", "br", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "section", "article", "ul", "ol", "table", "td", "th", "dd", "dt"))
+_SKIP_TAGS = frozenset(("script", "style", "noscript", "template", "head"))
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LOOKS_LIKE_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|&[a-zA-Z#0-9]+;")
 
@@ -35,13 +36,29 @@ def html_to_text(value: str) -> str:
         return ""
     if not _LOOKS_LIKE_HTML.search(value):
         return clean_whitespace(value)
-    soup = BeautifulSoup(value, "lxml")
-    for tag in soup(["script", "style", "noscript", "template"]):
-        tag.decompose()
-    for tag in soup.find_all(_BLOCK_TAGS):
-        tag.insert_before("\n")
-        tag.insert_after("\n")
-    return clean_whitespace(soup.get_text())
+    pieces: list[str] = []
+    _collect_text(BeautifulSoup(value, "lxml"), pieces)
+    return clean_whitespace("".join(pieces))
+
+
+def _collect_text(node, pieces: list[str]) -> None:
+    """Text of ``node`` with a line break around each block element.
+
+    One walk over the tree, without mutating it (inserting break strings
+    into the tree cost as much as parsing it).
+    """
+    for child in node.children:
+        if isinstance(child, Tag):
+            if child.name in _SKIP_TAGS:
+                continue
+            block = child.name in _BLOCK_TAGS
+            if block:
+                pieces.append("\n")
+            _collect_text(child, pieces)
+            if block:
+                pieces.append("\n")
+        elif type(child) is NavigableString or isinstance(child, CData):
+            pieces.append(child)
 
 
 def clean_whitespace(value: str) -> str:

@@ -49,19 +49,33 @@ def _fold_char(ch: str) -> str:
     return unicodedata.normalize("NFC", stripped).casefold()
 
 
+class _FoldTable(dict):
+    """str.translate table that folds each code point on first sight."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = folded = _fold_char(chr(code))
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
 def fold(text: str) -> tuple[str, list[int] | None]:
     """Fold ``text`` for matching; return it with a map back to the original.
 
     The map (folded index -> original index) lets excerpts quote the original
-    text even where folding changed a character's length (ß -> ss). It is None
-    for pure ASCII, where folding keeps every index.
+    text where folding changed a character's length (ß -> ss). It is None
+    when every character folds to exactly one, the common case, which
+    str.translate handles in C.
     """
     if text.isascii():
         return text.lower(), None
+    if all(len(_FOLD_TABLE[ord(ch)]) == 1 for ch in set(text)):
+        return text.translate(_FOLD_TABLE), None
     out: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
-        folded = _fold_char(ch)
+        folded = _FOLD_TABLE[ord(ch)]
         out.append(folded)
         index.extend([i] * len(folded))
     return "".join(out), index

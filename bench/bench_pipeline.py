@@ -1,0 +1,111 @@
+"""Benchmark: the full pipeline against bare Scrapy on the same pages.
+
+Serves a few thousand written-question detail records (the shape of the real
+record 1679416, about half of them on topic) from the local replay server,
+then crawls them twice with the same spider and settings: once with the item
+pipelines off (bare Scrapy: download + parse), once with normalize ->
+relevance -> store into a fresh SQLite file. Prints pages/s, CPU seconds and
+peak memory of each crawl process, and the ratio (target: >= 0.7).
+
+    .venv/bin/python bench/bench_pipeline.py [--records 3000]
+
+Both crawls run with AutoThrottle off and 8 requests per domain: the point
+is the cost of our pipelines, not of politeness delays.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from stationwatch.replay import Entry, ReplayServer  # noqa: E402
+
+API = "questions-statements-api.parliament.uk"
+PAGE_SIZE = 20
+RECORD = json.loads((ROOT / "tests/fixtures/uk_parliament_questions/writtenquestions_question_1679416.TRANSCRIBED.json").read_text())
+ON_TOPIC = ("To ask the Secretary of State for the Home Department, what assessment she has made of reports "
+            "of Chinese police service stations operating in the UK; and if she will make a statement.")
+
+
+def detail_record(n: int) -> bytes:
+    value = dict(RECORD["value"], id=n, uin=str(10000 + n))
+    if n % 2 == 0:
+        value["questionText"] = ON_TOPIC
+    # A few KB of answer HTML, as real answers have.
+    value["answerText"] = value["answerText"] * 3 + f"<p>Record {n}.</p>"
+    return json.dumps({"value": value, "links": RECORD["links"]}).encode()
+
+
+def entries(records: int) -> list[Entry]:
+    json_headers = {"Content-Type": "application/json; charset=utf-8"}
+    out = []
+    ids = list(range(1, records + 1))
+    for skip in range(0, records, PAGE_SIZE):
+        page = {"totalResults": records,
+                "results": [{"value": {"id": i}} for i in ids[skip:skip + PAGE_SIZE]]}
+        out.append(Entry("https", API, "/api/writtenquestions/questions", [("skip", str(skip))],
+                         json.dumps(page).encode(), headers=json_headers))
+    out.append(Entry("https", API, "/api/writtenstatements/statements", [],
+                     b'{"totalResults": 0, "results": []}', headers=json_headers))
+    for i in ids:
+        out.append(Entry("https", API, f"/api/writtenquestions/questions/{i}", [], detail_record(i), headers=json_headers))
+    return out
+
+
+def crawl(server_url: str, db_path: Path, topic_path: Path, pipelines: bool) -> dict:
+    """One crawl process; its wall time, CPU time and peak RSS from wait4()."""
+    args = [sys.executable, "-m", "scrapy", "crawl", "uk_parliament_questions",
+            "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
+            "-s", "LOG_LEVEL=WARNING"]
+    if not pipelines:
+        args += ["-s", "ITEM_PIPELINES={}"]
+    env = {**os.environ, "STATIONWATCH_DB": str(db_path), "STATIONWATCH_REPLAY_URL": server_url,
+           "STATIONWATCH_TOPIC": str(topic_path)}
+    started = time.perf_counter()
+    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"crawl failed: {process.stderr.read().decode()[-2000:]}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=3000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, ReplayServer(manifests=[], entries=entries(args.records)) as server:
+        tmp = Path(tmp)
+        topic = tmp / "topic.yml"
+        # The project's topic with one search term, so each page is fetched once per filter.
+        import yaml
+
+        spec = yaml.safe_load((ROOT / "topics/overseas_police_stations.yml").read_text(encoding="utf-8"))
+        spec["search"] = {"en": ["police service stations"]}
+        topic.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+        pages = args.records + 2 * ((args.records + PAGE_SIZE - 1) // PAGE_SIZE) + 1
+        bare = crawl(server.url, tmp / "bare.db", topic, pipelines=False)
+        full = crawl(server.url, tmp / "full.db", topic, pipelines=True)
+        import sqlite3
+
+        stored = sqlite3.connect(tmp / "full.db").execute("SELECT COUNT(*) FROM statements").fetchone()[0]
+
+    print(f"{pages} pages per crawl ({args.records} detail records, half on topic); {stored} statements stored")
+    print(f"{'crawl':<22} {'pages/s':>8} {'wall s':>7} {'CPU s':>6} {'peak MB':>8}")
+    for name, r in (("bare Scrapy", bare), ("full pipeline", full)):
+        print(f"{name:<22} {pages / r['wall']:>8.0f} {r['wall']:>7.2f} {r['cpu']:>6.2f} {r['rss_mb']:>8.0f}")
+    ratio = bare["wall"] / full["wall"]
+    print(f"full / bare pages/s: {ratio:.2f} (target >= 0.70)")
+
+
+if __name__ == "__main__":
+    main()
