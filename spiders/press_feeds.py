@@ -93,8 +93,8 @@ class PressFeedsSpider(StationwatchSpider):
 
     def parse_feed(self, response, feed: Feed):
         parsed = feedparser.parse(response.body)
-        if not parsed.entries and (parsed.bozo or not parsed.get("feed")):
-            self.layout_changed(response, f"{feed.name}: not a feed ({parsed.get('bozo_exception')})")
+        if not parsed.get("version"):  # feedparser recognised no RSS, Atom or RDF
+            self.layout_changed(response, f"{feed.name}: not a feed ({parsed.get('bozo_exception') or 'unknown format'})")
             return
         for entry in parsed.entries:
             self.count_record()

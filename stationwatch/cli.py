@@ -29,7 +29,9 @@ def cmd_demo(args) -> int:
                                env={"STATIONWATCH_REPLAY_URL": server.url,
                                     # api.data.gov's documented public demo key (govinfo); a
                                     # real key from the environment wins.
-                                    "GOVINFO_API_KEY": os.environ.get("GOVINFO_API_KEY") or "DEMO_KEY"})
+                                    "GOVINFO_API_KEY": os.environ.get("GOVINFO_API_KEY") or "DEMO_KEY",
+                                    # the Guardian Content API's documented public "test" key
+                                    "GUARDIAN_API_KEY": os.environ.get("GUARDIAN_API_KEY") or "test"})
     print(crawl.format_summary(runs))
     return 1 if crawl.any_failed(runs) else 0
 
@@ -78,6 +80,13 @@ def cmd_dedupe_rebuild(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    """Serve the database with Datasette on 127.0.0.1:8001 (db/metadata.yml, web/)."""
+    from stationwatch import serve
+
+    return serve.serve(database.db_path(args.db), host=args.host, port=args.port, public=args.public)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stationwatch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -103,6 +112,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--deliver", action="store_true",
                    help="send it (STATIONWATCH_DIGEST_TO, STATIONWATCH_SMTP_URL) and mark it delivered")
     p.set_defaults(func=cmd_digest)
+    p = sub.add_parser("serve", help=cmd_serve.__doc__.splitlines()[0])
+    p.add_argument("--db", help="SQLite file (default: STATIONWATCH_DB or data/stationwatch.db; or data/demo.db)")
+    p.add_argument("--host", help="address to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, help="default: 8001")
+    p.add_argument("--public", action="store_true",
+                   help="merge db/metadata-public.yml: no arbitrary SQL, no whole-file download")
+    p.set_defaults(func=cmd_serve)
     return parser
 
 

@@ -1,0 +1,91 @@
+"""guardian against a real recorded Content API answer (trimmed) and a
+SYNTHETIC one with an article body (see tests/fixtures/guardian/PROVENANCE.md)."""
+
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from scrapy.http import Request, TextResponse
+
+import db as database
+from spiders.guardian import GuardianSpider
+from stationwatch.replay import ReplayServer
+from tests.helpers import FIXTURES, collect, make_spider, run_scrapy
+
+SOURCE = "guardian"
+REAL = "guardian_search_q-uk-news_show-fields-trailText.TRIMMED.json"
+SYNTHETIC = "guardian_search_police-service-stations.SYNTHETIC.json"
+
+
+def response(name: str, url="https://content.guardianapis.com/search?q=x&page=1"):
+    return TextResponse(url=url, body=(FIXTURES / SOURCE / name).read_bytes(), request=Request(url))
+
+
+@pytest.fixture
+def spider(monkeypatch):
+    monkeypatch.setenv("GUARDIAN_API_KEY", "test")
+    return make_spider(GuardianSpider)
+
+
+def test_without_a_key_nothing_is_asked_and_the_log_says_why(monkeypatch, caplog):
+    monkeypatch.delenv("GUARDIAN_API_KEY", raising=False)
+    spider = make_spider(GuardianSpider)
+    assert collect(spider.start()) == []
+    assert [r.message for r in caplog.records if r.levelname == "ERROR"] == [
+        "guardian skipped: set GUARDIAN_API_KEY to a Content API key (https://open-platform.theguardian.com/access/)"]
+
+
+def test_start_searches_each_term_as_a_phrase_from_since(spider):
+    requests = collect(spider.start())
+    assert len(requests) == len(spider.topic.search_terms_for("en"))
+    query = parse_qs(urlsplit(requests[0].url).query)
+    assert query["q"] == ['"police service stations"']
+    assert query["from-date"] == ["2022-09-01"] and query["api-key"] == ["test"]
+    assert query["show-fields"] == ["headline,byline,body,trailText"] and query["page"] == ["1"]
+
+
+def test_real_answer_is_read_field_by_field(spider):
+    data = json.loads((FIXTURES / SOURCE / REAL).read_text())
+    first = data["response"]["results"][0]
+    assert first["webUrl"].startswith("https://www.theguardian.com/media/2020/jan/06/")
+    items = list(spider.parse_search(response(REAL), "x", "test", 1))
+    # three real (off-topic) results, each read; none quotes an official; the
+    # real answer says pages 13236, so the next page is asked
+    assert spider.crawler.stats.get_value("stationwatch/records") == 3
+    (next_page,) = [i for i in items if isinstance(i, Request)]
+    assert parse_qs(urlsplit(next_page.url).query)["page"] == ["2"]
+
+
+def test_article_body_yields_official_quotes_only(spider):
+    items = [i for i in spider.parse_search(response(SYNTHETIC), "x", "test", 1) if not isinstance(i, Request)]
+    assert [(i.speaker, i.body, i.country) for i in items] == [
+        ("Tom Tugendhat", "Home Office", "GB"), ("Home Office spokesperson", "Home Office", "GB")]
+    tugendhat = items[0]
+    assert tugendhat.outlet == "The Guardian" and tugendhat.source_kind == "press"
+    assert tugendhat.published == "2023-06-06"
+    assert tugendhat.url.startswith("https://www.theguardian.com/uk-news/2023/jun/06/")
+    assert tugendhat.text.startswith("I can confirm that they have not, to date, identified any evidence")
+    assert spider.crawler.stats.get_value("stationwatch/press/unofficial_quotes") == 1  # Safeguard Defenders
+    # the same article found by another search term is not read again
+    assert list(spider.parse_search(response(SYNTHETIC), "y", "test", 1)) == []
+
+
+def test_error_answer_is_a_layout_change(spider):
+    url = "https://content.guardianapis.com/search?q=x"
+    body = b'{"response": {"status": "error", "message": "Invalid authentication credentials"}}'
+    assert list(spider.parse_search(TextResponse(url, body=body, request=Request(url)), "x", "bad", 1)) == []
+    assert spider.crawler.stats.get_value("stationwatch/layout_errors") == 1
+
+
+def test_end_to_end_through_the_replay_server(tmp_path):
+    with ReplayServer(manifests=[FIXTURES / SOURCE / "replay.yml"]) as server:
+        result = run_scrapy(SOURCE, tmp_path / "t.db", server.url, env={"GUARDIAN_API_KEY": "test"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    conn = database.connect(tmp_path / "t.db")
+    try:
+        rows = list(conn.query("SELECT speaker, outlet, kind FROM statements ORDER BY id"))
+        (run,) = list(conn.query("SELECT status, new FROM runs"))
+    finally:
+        conn.close()
+    assert [r["speaker"] for r in rows] == ["Tom Tugendhat", "Home Office spokesperson"]
+    assert run["status"] == "ok" and run["new"] == 2

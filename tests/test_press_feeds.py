@@ -1,0 +1,190 @@
+"""press_feeds against recorded feeds and articles (city-scrapers style).
+
+BBC World is a real recorded feed (trimmed); the other feeds are
+RECONSTRUCTED around real articles' titles, links and dates, and the
+articles are real text in RECONSTRUCTED markup (see the PROVENANCE.md files).
+"""
+
+from pathlib import Path
+
+import pytest
+from scrapy.http import HtmlResponse, Request, XmlResponse
+
+import db as database
+from spiders.press_feeds import Feed, PressFeedsSpider, load_feeds
+from stationwatch.items import Statement
+from stationwatch.replay import ReplayServer
+from tests.helpers import FIXTURES, collect, make_spider, run_scrapy
+
+SOURCE = "press_feeds"
+MANIFEST = FIXTURES / SOURCE / "replay.yml"
+
+
+def feed_response(name: str, url: str):
+    return XmlResponse(url=url, body=(FIXTURES / SOURCE / name).read_bytes(), request=Request(url))
+
+
+def article_response(name: str, url: str):
+    return HtmlResponse(url=url, body=(FIXTURES / "articles" / name).read_bytes(), request=Request(url),
+                        encoding="utf-8")
+
+
+@pytest.fixture
+def spider():
+    return make_spider(PressFeedsSpider)
+
+
+def feed(name):
+    return next(f for f in load_feeds() if f.name == name)
+
+
+def test_starting_list_covers_six_countries_and_five_languages_with_a_sample_each():
+    feeds = load_feeds()
+    assert len({f.country for f in feeds}) >= 6
+    assert len({f.language for f in feeds}) >= 5
+    assert {f.kind for f in feeds} == {"rss", "atom", "rdf", "search"}
+    recorded = {entry.split("url: ", 1)[1].split("?")[0] for entry in MANIFEST.read_text().splitlines()
+                if entry.startswith("- url: ")}
+    for f in feeds:
+        assert f.url.split("?")[0] in recorded, f"{f.name} has no recorded sample"
+
+
+def test_start_asks_each_feed_and_each_search_term(spider):
+    urls = [r.url for r in collect(spider.start())]
+    assert "https://feeds.bbci.co.uk/news/world/rss.xml" in urls
+    assert "https://nieuws.nl/feed/atom/" in urls
+    terms = spider.topic.search_terms_for("es")
+    assert "https://news.google.com/rss/search?q=comisar%C3%ADas+chinas&hl=es&gl=ES&ceid=ES:es" in urls
+    assert sum("ceid=ES:es" in u for u in urls) == len(terms)
+
+
+def test_another_feeds_file(tmp_path):
+    path = tmp_path / "feeds.yml"
+    path.write_text("feeds:\n  - {name: only, url: 'https://example.org/rss', country: FR, language: fr,"
+                    " outlet: Example, kind: rss}\n")
+    spider = make_spider(PressFeedsSpider, feeds=str(path))
+    assert [r.url for r in collect(spider.start())] == ["https://example.org/rss"]
+
+
+@pytest.mark.parametrize("text, error", [
+    ("feeds:\n  - {name: x, url: 'https://e.org/', country: FR, language: fr, kind: rss}\n", "needs its outlet"),
+    ("feeds:\n  - {name: x, url: 'https://e.org/', country: FR, language: fr, kind: search}\n", "{query}"),
+    ("feeds:\n  - {name: x, url: 'https://e.org/', country: FR, language: fr, outlet: E, kind: json}\n", "kind"),
+    ("feeds:\n  - {name: x, country: FR, language: fr, outlet: E, kind: rss}\n", "lacks url"),
+])
+def test_malformed_feeds_file_names_the_problem(tmp_path, text, error):
+    path = tmp_path / "feeds.yml"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=error.replace("{", r"\{").replace("}", r"\}")):
+        load_feeds(path)
+
+
+def test_real_bbc_feed_is_parsed_and_its_off_topic_items_are_not_fetched():
+    spider = make_spider(PressFeedsSpider, since="2019-01-01")  # the recording is from February 2019
+    response = feed_response("bbc_world_rss.TRIMMED.xml", "https://feeds.bbci.co.uk/news/world/rss.xml")
+    assert list(spider.parse_feed(response, feed("bbc_world"))) == []
+    stats = spider.crawler.stats
+    assert stats.get_value("stationwatch/records") == 3
+    assert stats.get_value("stationwatch/press/feed_items_off_topic") == 3
+
+
+def test_on_topic_bbc_item_would_be_fetched():
+    spider = make_spider(PressFeedsSpider, since="2019-01-01")
+    body = (FIXTURES / SOURCE / "bbc_world_rss.TRIMMED.xml").read_text()
+    body = body.replace("Bangladesh plane forced to land in 'hijack attempt'", "Chinese police station in Dublin told to close")
+    url = "https://feeds.bbci.co.uk/news/world/rss.xml"
+    (request,) = spider.parse_feed(XmlResponse(url=url, body=body.encode(), request=Request(url)), feed("bbc_world"))
+    assert request.url == "https://www.bbc.co.uk/news/world-asia-47350138"
+    assert request.cb_kwargs["outlet"] == "BBC News"
+    assert request.cb_kwargs["feed_date"] == "2019-02-24"
+
+
+@pytest.mark.parametrize("name, fixture, url, link, date", [
+    ("nieuws_nl", "nieuws_nl_atom.RECONSTRUCTED.xml", "https://nieuws.nl/feed/atom/",
+     "https://nieuws.nl/algemeen/20221101/chinese-politiebureaus-in-nederland-moeten-per-direct-dicht/", "2022-11-01"),
+    ("giessener_allgemeine", "giessener_allgemeine_rdf.RECONSTRUCTED.xml", "https://www.giessener-allgemeine.de/rssfeed.rdf",
+     "https://www.giessener-allgemeine.de/hessen/china-polizeibuero-in-hessen-91884216.html", "2022-10-29"),
+    ("nrc", "nrc_rss.RECONSTRUCTED.xml", "https://www.nrc.nl/rss/",
+     "https://www.nrc.nl/nieuws/2022/11/01/chinese-politiebureaus-in-nederland-moeten-van-minister-hoekstra-onmiddellijk-dicht-a4146910",
+     "2022-11-01"),
+])
+def test_atom_rdf_and_rss_items_lead_to_their_articles(spider, name, fixture, url, link, date):
+    (request,) = spider.parse_feed(feed_response(fixture, url), feed(name))
+    assert request.url == link
+    assert request.cb_kwargs["feed_date"] == date
+
+
+def test_search_feed_keeps_every_item_and_names_the_publisher(spider):
+    url = "https://news.google.com/rss/search?q=x&hl=en-IE&gl=IE&ceid=IE:en"
+    requests = list(spider.parse_feed(feed_response("google_news_ie_search.RECONSTRUCTED.xml", url), feed("google_news_ie")))
+    assert [r.cb_kwargs["outlet"] for r in requests] == ["Echo Live", "Newstalk"]
+    assert requests[0].cb_kwargs["feed_title"] == "Chinese ‘police station’ in Dublin ordered to close"
+    assert requests[0].url.startswith("https://news.google.com/rss/articles/")
+
+
+def test_items_older_than_since_are_skipped():
+    spider = make_spider(PressFeedsSpider, since="2023-01-01")
+    response = feed_response("nrc_rss.RECONSTRUCTED.xml", "https://www.nrc.nl/rss/")
+    assert list(spider.parse_feed(response, feed("nrc"))) == []
+
+
+def test_not_a_feed_is_a_layout_change(spider):
+    url = "https://www.nrc.nl/rss/"
+    response = HtmlResponse(url=url, body=b"<html><body>Please accept cookies</body></html>", request=Request(url))
+    assert list(spider.parse_feed(response, feed("nrc"))) == []
+    assert spider.crawler.stats.get_value("stationwatch/layout_errors") == 1
+
+
+def test_article_yields_official_quotes_with_speaker_country_and_outlet(spider):
+    url = "https://www.thescottishsun.co.uk/news/9676666/loon-fung-glasgow-breaks-silence-secret-chinese-police-station/"
+    items = list(spider.parse_article(article_response("thescottishsun_9676666.RECONSTRUCTED.html", url),
+                                      feed("scotsman"), "The Scottish Sun", "", "2022-10-28"))
+    assert all(isinstance(i, Statement) for i in items)
+    home_office = next(i for i in items if i.body == "Home Office")
+    assert home_office.kind == "quoted_statement" and home_office.source_kind == "press"
+    assert home_office.speaker == "Home Office spokesperson"
+    assert home_office.country == "GB" and home_office.outlet == "The Scottish Sun"
+    assert home_office.url == url and home_office.published == "2022-10-28" and home_office.language == "en"
+    assert home_office.text.startswith("Any foreign country operating on UK soil must abide by UK law.")
+    assert "Loon Fung" in home_office.context  # the headline, for relevance
+    assert {i.speaker for i in items} == {"Nicola Sturgeon", "Andy Freeburn", "Home Office spokesperson"}
+    assert len({i.record_id for i in items}) == len(items)
+    assert len({i.raw for i in items}) == 1  # one document, one version
+    stats = spider.crawler.stats
+    assert stats.get_value("stationwatch/press/unofficial_quotes") == 2  # the manager, Safeguard Defenders
+    assert stats.get_value("stationwatch/press/official_quotes") == 3
+
+
+def test_record_ids_are_stable_across_runs(spider):
+    url = "https://www.nrc.nl/nieuws/2022/11/01/x-a4146910"
+    first = [i.record_id for i in spider.parse_article(article_response("nrc_a4146910.RECONSTRUCTED.html", url),
+                                                        feed("nrc"), "NRC", "", None)]
+    again = [i.record_id for i in make_spider(PressFeedsSpider).parse_article(
+        article_response("nrc_a4146910.RECONSTRUCTED.html", url), feed("nrc"), "NRC", "", None)]
+    assert first == again and first
+
+
+def test_search_link_that_did_not_redirect_is_counted(spider):
+    url = "https://news.google.com/rss/articles/abc?oc=5"
+    response = HtmlResponse(url=url, body=b"<html><body><p>Opening...</p></body></html>", request=Request(url))
+    assert list(spider.parse_article(response, feed("google_news_ie"), "Echo Live", "t", None)) == []
+    assert spider.crawler.stats.get_value("stationwatch/press/unresolved_links") == 1
+
+
+def test_end_to_end_through_the_replay_server(tmp_path):
+    with ReplayServer(manifests=[MANIFEST]) as server:
+        result = run_scrapy(SOURCE, tmp_path / "t.db", server.url)
+    assert result.returncode == 0, result.stderr[-2000:]
+    conn = database.connect(tmp_path / "t.db")
+    try:
+        rows = list(conn.query("SELECT kind, country, body, speaker, outlet, url FROM statements"))
+        (run,) = list(conn.query("SELECT status, new FROM runs"))
+    finally:
+        conn.close()
+    assert run["status"] == "ok" and run["new"] == len(rows)
+    assert {r["country"] for r in rows} >= {"GB", "IE", "NL", "DE", "IT", "ES", "CL"}
+    dfa = [r for r in rows if r["body"] == "Department of Foreign Affairs" and r["kind"] == "quoted_statement"]
+    assert [(r["speaker"], r["outlet"], r["url"]) for r in dfa] == [
+        ("Department of Foreign Affairs spokesperson", "Echo Live", "https://www.echolive.ie/nationalnews/arid-40993718.html")]
+    assert any(r["kind"] == "reported_action" and r["outlet"] == "Newstalk" for r in rows)
+    assert not any("bbc.co.uk" in r["url"] for r in rows)  # off-topic feed items were never fetched
