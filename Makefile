@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run demo test bench clean
+.PHONY: install run demo test bench clean schedule digest
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,17 @@ run: $(STAMP)
 ## The same crawl offline, from recorded responses on 127.0.0.1, into data/demo.db.
 demo: $(STAMP)
 	$(PY) -m stationwatch demo
+
+## The nightly job in the foreground (crawl every source, then deliver the
+## digest); `.venv/bin/python scheduler.py --once` runs one cycle now.
+schedule: $(STAMP)
+	$(PY) scheduler.py
+
+## Preview the digest of what is new since the last one (nothing is sent):
+## `make digest DB=data/demo.db` after `make demo`.
+DB ?= $(or $(STATIONWATCH_DB),data/stationwatch.db)
+digest: $(STAMP)
+	$(PY) -m stationwatch digest --db $(DB)
 
 ## The whole test suite.
 test: $(STAMP)
