@@ -162,10 +162,13 @@ def _reporter(row: dict) -> str:
 
 def _other_reporters(statement: dict, rows: list[dict]) -> list[str]:
     """Distinct reporters of the statement's cluster other than the
-    statement's own publisher (mentions of the same text and near-duplicates)."""
-    own = _reporter(statement)
-    names = {_reporter(row) for row in rows} - {own}
-    return sorted(names, key=str.casefold)
+    statement's own publisher (mentions of the same text and near-duplicates).
+
+    A mention row has no outlet; when its URL is a statement's own page, it
+    is named as that statement is (the outlet, not the web site's host)."""
+    by_url = {row["url"]: _reporter(row) for row in rows if row.get("outlet")}
+    names = {by_url.get(row["url"]) or _reporter(row) for row in rows if row["url"] != statement.get("url")}
+    return sorted(names - {_reporter(statement)}, key=str.casefold)
 
 
 def _group_by_country(entries: list[Entry]) -> list[tuple[str, list[Entry]]]:

@@ -97,6 +97,13 @@ def test_same_text_elsewhere_is_one_entry_also_reported_by(db):
     assert "Also reported by 2 sources: bbc.co.uk, theguardian.com" in render(build_digest(db)).text
 
 
+def test_a_press_statement_is_not_also_reported_by_its_own_outlet(db):
+    save(db, statement("es-1", source="press_feeds", source_kind="press", outlet="El Siete", country="CL",
+                       url="https://elsiete.cl/?p=4261"))
+    (entry,) = build_digest(db).countries[0][1]
+    assert entry.also_reported_by == []  # its own mention (same URL) is not another source
+
+
 def test_a_near_duplicate_cluster_shows_once_with_its_earliest_official_statement(db):
     save(
         db,
