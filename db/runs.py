@@ -14,6 +14,8 @@ from db import utcnow
 
 SUCCESS_STATUSES = ("ok", "no_new", "errors")
 FAILURE_STATUSES = ("failed", "layout_changed", "empty_unusual")
+# "skipped" (no API key configured) is neither: it is reported, and the next
+# run still asks from the last successful date.
 
 
 def start_run(db, spider: str, since: str | None) -> int:

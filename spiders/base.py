@@ -9,7 +9,7 @@ import scrapy
 
 import db as database
 from db import runs as runs_table
-from stationwatch.runs import STAT_LAYOUT_ERRORS, STAT_RECORDS
+from stationwatch.runs import STAT_LAYOUT_ERRORS, STAT_RECORDS, STAT_SKIPPED
 from stationwatch.topic import load_topic
 
 
@@ -74,6 +74,13 @@ class StationwatchSpider(scrapy.Spider):
         """A record parsed, relevant or not: zero of them is how a silent
         site redesign shows up."""
         self.crawler.stats.inc_value(STAT_RECORDS, n)
+
+    def skip(self, reason: str) -> None:
+        """This run cannot ask the source (no API key set): say why once and
+        ask nothing. The run is recorded as 'skipped' with the reason: shown
+        in the summary and the digest, neither a success nor a failure."""
+        self.crawler.stats.set_value(STAT_SKIPPED, reason)
+        self.logger.warning("%s skipped: %s", self.name, reason)
 
     def layout_changed(self, response, what: str) -> None:
         """The page or API no longer has the shape this spider reads."""

@@ -87,10 +87,8 @@ class UsCongressSpider(StationwatchSpider):
     async def start(self):
         key = os.environ.get(KEY_ENV)
         if not key:
-            # ERROR, so that the runs table and the summary say why nothing was
-            # fetched (a run that asked nothing is judged "failed" there).
-            self.logger.error("us_congress skipped: set %s to an api.data.gov key to crawl the "
-                                "Congressional Record (https://api.data.gov/signup/)", KEY_ENV)
+            self.skip(f"set {KEY_ENV} to an api.data.gov key to crawl the "
+                      "Congressional Record (https://api.data.gov/signup/)")
             return
         since = f"{self.since.isoformat()}T00:00:00Z"
         yield self.api(f"{API}/collections/CREC/{since}?{urlencode({'pageSize': PAGE_SIZE, 'offsetMark': '*'})}",

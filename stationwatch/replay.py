@@ -16,10 +16,11 @@ recorded files (tests/fixtures/<source>/replay.yml)::
       headers: {Retry-After: "1"}      # optional
       delay: 0.5                       # optional seconds before answering
 
-A request matches an entry when scheme, host and path are equal and every
-query parameter the entry names has the same value in the request (the
-request may carry more, such as a date that changes each day). The entry
-naming the most parameters wins; no match is a 404.
+A request matches an entry when scheme, host and path are equal (a `*` path
+segment in the entry matches any one segment) and every query parameter the
+entry names has the same value in the request (the request may carry more,
+such as a date that changes each day). An exact path beats a wildcard, then
+the entry naming the most parameters wins; no match is a 404.
 """
 
 from __future__ import annotations
@@ -52,10 +53,22 @@ class Entry:
     headers: dict = field(default_factory=dict)
     delay: float = 0.0
 
+    @property
+    def wildcard(self) -> bool:
+        return "*" in self.path.split("/")
+
     def matches(self, scheme: str, host: str, path: str, query: list[tuple[str, str]]) -> bool:
-        return (scheme, host, path) == (self.scheme, self.host, self.path) and all(
+        return (scheme, host) == (self.scheme, self.host) and self._path_matches(path) and all(
             pair in query for pair in self.query
         )
+
+    def _path_matches(self, path: str) -> bool:
+        """Equal paths, or a `*` segment standing for any one segment (a date
+        the spider puts in the path, which changes from run to run)."""
+        if not self.wildcard:
+            return path == self.path
+        mine, theirs = self.path.split("/"), path.split("/")
+        return len(mine) == len(theirs) and all(m in ("*", t) for m, t in zip(mine, theirs))
 
 
 def load_manifest(path: Path) -> list[Entry]:
@@ -149,8 +162,11 @@ class ReplayServer:
         path = "/" + (segments[2] if len(segments) == 3 else "")
         query = parse_qsl(parts.query, keep_blank_values=True)
         with self._lock:
-            candidates = [e for e in self._by_location().get((scheme, host, path), []) if e.matches(scheme, host, path, query)]
-        return max(candidates, key=lambda e: len(e.query), default=None)
+            index = self._by_location()
+            nearby = index.get((scheme, host, path), []) + index.get("wildcards", [])
+            candidates = [e for e in nearby if e.matches(scheme, host, path, query)]
+        # The most specific entry wins: an exact path over a wildcard, then most parameters.
+        return max(candidates, key=lambda e: (not e.wildcard, len(e.query)), default=None)
 
     def _by_location(self) -> dict:
         """Entries grouped by (scheme, host, path), rebuilt when entries change:
@@ -159,7 +175,8 @@ class ReplayServer:
         if self._index is None:
             self._index = {}
             for entry in self.entries:
-                self._index.setdefault((entry.scheme, entry.host, entry.path), []).append(entry)
+                key = "wildcards" if entry.wildcard else (entry.scheme, entry.host, entry.path)
+                self._index.setdefault(key, []).append(entry)
         return self._index
 
     def _handler(self):

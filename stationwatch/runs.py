@@ -17,6 +17,7 @@ from db import runs as runs_table
 STAT_RUN_ID = "stationwatch/run_id"
 STAT_RECORDS = "stationwatch/records"  # records parsed by the spider, relevant or not
 STAT_LAYOUT_ERRORS = "stationwatch/layout_errors"  # field checks failed: markup changed?
+STAT_SKIPPED = "stationwatch/skipped"  # why the spider asked nothing (no API key)
 
 
 class _ErrorCollector(logging.Handler):
@@ -39,6 +40,7 @@ class _ErrorCollector(logging.Handler):
 def judge(stats: dict, finish_reason: str, usually_yields: bool) -> dict:
     """Summarise a crawl's stats and decide its status.
 
+    skipped         the spider could not ask the source (no API key) and said why
     failed          did not finish, or no page answered at all
     layout_changed  the spider saw pages but its field checks failed
     empty_unusual   pages answered but no records where the source usually has some
@@ -72,7 +74,9 @@ def judge(stats: dict, finish_reason: str, usually_yields: bool) -> dict:
         "dropped": get("item_dropped_count"),
         "errors": errors,
     }
-    if finish_reason != "finished" or ok_responses == 0:
+    if stats.get(STAT_SKIPPED) and finish_reason == "finished" and responses == 0:
+        status = "skipped"
+    elif finish_reason != "finished" or ok_responses == 0:
         status = "failed"
     elif get(STAT_LAYOUT_ERRORS):
         status = "layout_changed"
@@ -121,7 +125,10 @@ class RunRecorder:
         db = database.connect(self.db_path)
         try:
             summary = judge(stats, reason, runs_table.usually_yields_records(db, spider.name))
-            runs_table.finish_run(db, self.run_id, summary, stats, self.collector.messages)
+            messages = self.collector.messages
+            if summary["status"] == "skipped":
+                messages = [f"skipped: {stats[STAT_SKIPPED]}", *messages]
+            runs_table.finish_run(db, self.run_id, summary, stats, messages)
         finally:
             db.close()
         spider.logger.info(

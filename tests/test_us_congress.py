@@ -189,3 +189,6 @@ def test_end_to_end_without_key_asks_nothing(tmp_path, monkeypatch):
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stderr.count("us_congress skipped: set GOVINFO_API_KEY") == 1
     assert server.requests == []
+    (run,) = database.connect(db_path).query("SELECT status, error_messages FROM runs")
+    assert run["status"] == "skipped"
+    assert "set GOVINFO_API_KEY" in run["error_messages"]

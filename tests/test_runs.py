@@ -1,0 +1,30 @@
+"""A run is judged from Scrapy's stats, never from the exit code."""
+
+import pytest
+
+from stationwatch.runs import judge
+
+FINE = {"downloader/response_count": 5, "downloader/response_status_count/200": 5,
+        "stationwatch/records": 4, "item_scraped_count": 2, "stationwatch/new": 1}
+
+
+@pytest.mark.parametrize("stats,reason,usually,expected", [
+    (FINE, "finished", True, "ok"),
+    ({**FINE, "stationwatch/new": 0, "stationwatch/unchanged": 2}, "finished", True, "no_new"),
+    ({**FINE, "downloader/exception_count": 1}, "finished", True, "errors"),
+    ({"downloader/response_count": 0, "downloader/exception_count": 3}, "finished", True, "failed"),
+    ({"downloader/response_count": 2, "downloader/response_status_count/503": 2, "retry/max_reached": 2},
+     "finished", True, "failed"),
+    (FINE, "shutdown", True, "failed"),
+    ({**FINE, "stationwatch/layout_errors": 1}, "finished", True, "layout_changed"),
+    ({**FINE, "stationwatch/records": 0, "stationwatch/new": 0}, "finished", True, "empty_unusual"),
+    ({**FINE, "stationwatch/records": 0, "stationwatch/new": 0}, "finished", False, "no_new"),
+    ({"stationwatch/skipped": "no key"}, "finished", False, "skipped"),
+])
+def test_status_from_stats(stats, reason, usually, expected):
+    assert judge(stats, reason, usually)["status"] == expected
+
+
+def test_counts_come_from_stats():
+    summary = judge({**FINE, "downloader/response_bytes": 1234, "item_dropped_count": 3}, "finished", True)
+    assert (summary["pages"], summary["bytes"], summary["records"], summary["new"], summary["dropped"]) == (5, 1234, 4, 1, 3)
