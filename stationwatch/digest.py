@@ -207,7 +207,10 @@ def source_health(run: dict) -> SourceHealth:
         "running": "did not finish (still running, or killed)",
     }
     problem = status in runs_table.FAILURE_STATUSES or status == "running"
-    return SourceHealth(run["spider"], status, labels.get(status, status), problem,
+    # A status this module does not know yet (e.g. "skipped") is shown as it is, with its reason.
+    label = labels.get(status) or (reason if reason and reason.startswith(status) else
+                                   f"{status}: {reason}" if reason else status)
+    return SourceHealth(run["spider"], status, label, problem,
                         new=new, updated=updated, pages=run.get("pages") or 0)
 
 

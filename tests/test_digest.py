@@ -151,6 +151,7 @@ def test_a_failed_source_is_named_even_when_nothing_is_new(db, tmp_path):
     add_run(db, "oireachtas", "failed", pages=0, messages=["Connection was refused by other side: 111"])
     add_run(db, "govuk", "layout_changed", messages=["govuk: the search results lost 'results'"])
     add_run(db, "nl_tweede_kamer", "empty_unusual", records=0)
+    add_run(db, "us_congress", "skipped", pages=0, messages=["skipped: set GOVINFO_API_KEY"])
     digest = build_digest(db)
     assert not digest.is_empty
     assert digest.failed_sources == ["govuk", "nl_tweede_kamer", "oireachtas"]
@@ -161,6 +162,7 @@ def test_a_failed_source_is_named_even_when_nothing_is_new(db, tmp_path):
     assert "govuk                        layout changed?" in rendered.text
     assert "returned zero records where it usually returns some" in rendered.text
     assert "uk_parliament_questions      ok, no new items" in rendered.text
+    assert "us_congress                  skipped: set GOVINFO_API_KEY\n" in rendered.text
     # Problems first, and marked.
     assert rendered.text.index("! govuk") < rendered.text.index("  uk_parliament_questions")
     assert 'style="color: #a00; font-weight: bold;"><td style="padding: 0.1em 1em 0.1em 0;">oireachtas' in rendered.html
