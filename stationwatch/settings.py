@@ -92,6 +92,16 @@ CONCURRENT_ITEMS = 10
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = os.environ.get("STATIONWATCH_LOG_LEVEL", "INFO")
 
+# Datasette (`make serve`, stationwatch/serve.py). Loopback only unless told
+# otherwise (README: what to change before publishing). suggest_facets off:
+# at a million statements it costs the table page several times its own
+# query (bench/bench_datasette.py prints the figures).
+DATASETTE_HOST = "127.0.0.1"
+DATASETTE_PORT = 8001
+DATASETTE_SETTINGS = {"suggest_facets": False}
+# --public: no whole-file download (the archive makes it large).
+DATASETTE_PUBLIC_SETTINGS = {"allow_download": False}
+
 if STATIONWATCH_REPLAY_URL:
     # Replaying recorded responses from our own 127.0.0.1 server: no remote
     # site to be polite to, so no waiting between requests or before retries.
