@@ -286,10 +286,14 @@ def subject_for(digest: Digest) -> str:
     day = digest.created_at[:10]
     if digest.is_empty:
         return f"stationwatch {day}: nothing new"
-    parts = [f"{digest.new_count} new", f"{len(digest.updates)} updates"]
+    parts = [f"{digest.new_count} new", _plural(len(digest.updates), "update")]
     if digest.failed_sources:
-        parts.append(f"{len(digest.failed_sources)} sources failed")
+        parts.append(_plural(len(digest.failed_sources), "source") + " failed")
     return f"stationwatch {day}: " + ", ".join(parts)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def nothing_new_line(digest: Digest) -> str:

@@ -274,7 +274,7 @@ def test_atom_feed_follows_the_delivered_digests(db, tmp_path):
     assert [e.id for e in feed.entries] == [f"{delivery.FEED_ID}/digest/{second.digest_id}",
                                            f"{delivery.FEED_ID}/digest/{first.digest_id}"]
     newest = feed.entries[0]
-    assert newest.title.endswith(": 1 new, 0 updates, 1 sources failed")
+    assert newest.title.endswith(": 1 new, 0 updates, 1 source failed")
     assert newest.summary == "1 new, 0 updates; failed sources: oireachtas"
     assert "Test statement f2" in newest.content[0].value and "Test statement f1" not in newest.content[0].value
     assert newest.updated_parsed is not None

@@ -249,7 +249,7 @@ def test_one_spider_failing_does_not_stop_the_others(db_path, tmp_path, replay, 
     assert result.status == "sources_failed"
     assert [(r["spider"], r["status"]) for r in result.runs] == [("no_such_spider", "failed"), (SOURCE, "ok")]
     (_, _, message), = inbox.messages
-    assert message["Subject"].endswith(": 1 new, 0 updates, 1 sources failed")
+    assert message["Subject"].endswith(": 1 new, 0 updates, 1 source failed")
     text = message.get_body(("plain",)).get_content()
     assert "* Chinese 'Overseas Police Service Stations'" in text  # the statement the second spider stored
     assert "! no_such_spider               FAILED: crawl process exited with code 1" in text
