@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run demo test bench clean schedule digest
+.PHONY: install run demo test bench clean schedule digest serve
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ schedule: $(STAMP)
 DB ?= $(or $(STATIONWATCH_DB),data/stationwatch.db)
 digest: $(STAMP)
 	$(PY) -m stationwatch digest --db $(DB)
+
+## Browse and query the database with Datasette on http://127.0.0.1:8001/
+## (db/metadata.yml, web/): `make serve DB=data/demo.db` after `make demo`.
+serve: $(STAMP)
+	$(PY) -m stationwatch serve --db $(DB)
 
 ## The whole test suite.
 test: $(STAMP)
