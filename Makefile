@@ -45,6 +45,8 @@ test: $(STAMP)
 ## Benchmarks (print their figures; never part of the test suite).
 bench: $(STAMP)
 	$(PY) bench/bench_pipeline.py
+	$(PY) bench/bench_incremental.py
+	$(PY) bench/bench_dedupe.py
 
 clean:
 	rm -rf $(VENV) data/demo.db* .pytest_cache
