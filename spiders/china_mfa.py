@@ -128,6 +128,9 @@ class ChinaMfaSpider(StationwatchSpider):
             return
         recent = 0
         for href in dict.fromkeys(links):
+            # Each listed transcript is a record seen, new or not: a quiet
+            # night must not look like a listing that lost its links.
+            self.count_record()
             url = response.urljoin(href.strip())
             listed = url_date(url)
             if listed is not None and listed < self.since:
@@ -150,7 +153,6 @@ class ChinaMfaSpider(StationwatchSpider):
         if region is None:
             self.layout_changed(response, "no transcript body")
             return
-        self.count_record()
         title = page_title(page)
         spokesperson = title_speaker(title, language)
         published = title_date(title, language) or meta_date(page) or url_date(response.url)

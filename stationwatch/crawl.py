@@ -60,7 +60,8 @@ def crawl_one(spider: str, db_path: str, log_dir: Path, env: dict | None = None,
 
 
 def crawl_all(db_path: str, spiders: list[str] | None = None, env: dict | None = None,
-              timeout: float = DEFAULT_TIMEOUT, log_dir: Path | None = None) -> list[dict]:
+              timeout: float = DEFAULT_TIMEOUT, log_dir: Path | None = None,
+              args: list[str] | None = None) -> list[dict]:
     """Crawl each spider in turn (one failing does not stop the others);
     return the runs they recorded."""
     db = database.connect(db_path)  # create and migrate once, before the children race to
@@ -68,7 +69,7 @@ def crawl_all(db_path: str, spiders: list[str] | None = None, env: dict | None =
     started = database.utcnow()
     log_dir = log_dir or Path(db_path).parent / "logs"
     for spider in spiders or spider_names():
-        crawl_one(spider, db_path, log_dir, env=env, timeout=timeout)
+        crawl_one(spider, db_path, log_dir, env=env, timeout=timeout, args=args)
     db = database.connect(db_path)
     try:
         return runs_table.runs_started_since(db, started)
@@ -78,12 +79,13 @@ def crawl_all(db_path: str, spiders: list[str] | None = None, env: dict | None =
 
 def format_summary(runs: list[dict]) -> str:
     """A fixed-width table: one line per run, and a total."""
-    header = f"{'source':<28} {'status':<15} {'pages':>6} {'new':>5} {'updated':>8} {'unchanged':>10} {'errors':>7}"
+    header = (f"{'source':<24} {'status':<15} {'pages':>6} {'new':>5} {'updated':>8} {'unchanged':>10}"
+              f" {'seen elsewhere':>15} {'errors':>7}")
     lines = [header, "-" * len(header)]
     for run in runs:
         lines.append(
-            f"{run['spider']:<28} {run['status'] or '?':<15} {run['pages'] or 0:>6} {run['new'] or 0:>5}"
-            f" {run['updated'] or 0:>8} {run['unchanged'] or 0:>10} {run['errors'] or 0:>7}"
+            f"{run['spider']:<24} {run['status'] or '?':<15} {run['pages'] or 0:>6} {run['new'] or 0:>5}"
+            f" {run['updated'] or 0:>8} {run['unchanged'] or 0:>10} {run['duplicates'] or 0:>15} {run['errors'] or 0:>7}"
         )
         for message in _messages(run)[:3]:
             lines.append(f"    ! {message[:110]}")
