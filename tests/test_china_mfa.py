@@ -52,6 +52,12 @@ def test_listing_leads_to_transcripts_and_the_next_page(spider):
     ]
     assert out[1].cb_kwargs == {"language": "en", "kind": "briefing"}
     assert out[2].cb_kwargs["page"] == 1
+    assert spider.crawler.stats.get_value("stationwatch/records") == 2  # each listed transcript
+
+
+def test_listed_transcripts_older_than_since_still_count_as_records_seen(spider):
+    listing(spider, "eng_lxjzh_index_1.RECONSTRUCTED.html", EN_LIST + "index_1.html", page=1)
+    assert spider.crawler.stats.get_value("stationwatch/records") >= 1
 
 
 def test_listing_walk_stops_at_since(spider):
@@ -92,7 +98,6 @@ def test_english_transcript_gives_one_candidate_per_answer(spider):
     assert other.context == "PLACEHOLDER Outlet: PLACEHOLDER question about another subject?"
     assert other.text == "PLACEHOLDER answer about another subject.\n\nPLACEHOLDER second paragraph of that answer."
     assert "[Print]" not in other.text
-    assert spider.crawler.stats.get_value("stationwatch/records") == 1
 
 
 def test_relevance_is_judged_per_question_and_answer(spider):
