@@ -3,6 +3,7 @@
 Statements are written through the real store (db/store.py), as a crawl
 writes them; their texts are made up for these tests and say so."""
 
+import datetime as dt
 import json
 import xml.etree.ElementTree as ET
 
@@ -278,6 +279,12 @@ def test_atom_feed_follows_the_delivered_digests(db, tmp_path):
     assert newest.summary == "1 new, 0 updates; failed sources: oireachtas"
     assert "Test statement f2" in newest.content[0].value and "Test statement f1" not in newest.content[0].value
     assert newest.updated_parsed is not None
+    # RFC 4287's required elements, once each, with RFC 3339 dates (feedparser is lenient about these).
+    root = ET.fromstring(second.feed_path.read_text())
+    for element, names in [(root, ("id", "title", "updated", "author")),
+                           *[(e, ("id", "title", "updated", "content")) for e in root.findall(f"{ATOM}entry")]]:
+        assert [len(element.findall(f"{ATOM}{name}")) for name in names] == [1] * len(names)
+        dt.datetime.strptime(element.find(f"{ATOM}updated").text, "%Y-%m-%dT%H:%M:%SZ")
 
 
 def test_config_from_environment(tmp_path):
