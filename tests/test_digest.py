@@ -304,3 +304,26 @@ def test_config_from_environment(tmp_path):
         delivery.SmtpServer.from_url("http://h")
     with pytest.raises(ValueError, match="STATIONWATCH_SMTP_URL is not"):
         delivery.DeliveryConfig.from_env("x.db", {"STATIONWATCH_DIGEST_TO": "a@example.org"})
+
+
+def test_cli_previews_without_marking_then_delivers_once(db, db_path, tmp_path, capsys, monkeypatch):
+    from stationwatch import cli
+
+    save(db, statement("cli-1", title="Shown in the preview"))
+    monkeypatch.setenv("STATIONWATCH_DIGEST_DIR", str(tmp_path / "digests"))
+    monkeypatch.delenv("STATIONWATCH_DIGEST_TO", raising=False)
+    assert cli.main(["digest", "--db", str(db_path)]) == 0
+    assert "* Shown in the preview" in capsys.readouterr().out
+    assert cli.main(["digest", "--db", str(db_path), "--format", "html"]) == 0
+    assert "<h3" in capsys.readouterr().out
+    assert db.execute("SELECT COUNT(*) FROM statements WHERE digest_id IS NULL").fetchone()[0] == 1  # a preview marks nothing
+
+    assert cli.main(["digest", "--db", str(db_path), "--deliver"]) == 0
+    assert capsys.readouterr().out.startswith("digest 1 delivered (markdown, atom): 1 new, 0 updates; ")
+    assert cli.main(["digest", "--db", str(db_path)]) == 0
+    assert capsys.readouterr().out == "stationwatch: nothing new since " + \
+        db.execute("SELECT delivered_at FROM digests").fetchone()[0].replace("T", " ")[:16] + " UTC.\n"
+
+    monkeypatch.setenv("STATIONWATCH_DIGEST_TO", "desk@example.org")  # but no SMTP URL
+    assert cli.main(["digest", "--db", str(db_path), "--deliver"]) == 1
+    assert "nothing marked: STATIONWATCH_DIGEST_TO is set but STATIONWATCH_SMTP_URL is not" in capsys.readouterr().err
