@@ -241,3 +241,14 @@ def m020_index_timeline(db):
     the chart page took 175 ms with only the published index, which sends
     every row through a table lookup (bench/bench_datasette.py)."""
     db["statements"].create_index(["published", "country"], if_not_exists=True)
+
+
+@MIGRATIONS()
+def m020_index_country_facets(db):
+    """A page filtered by country (where the chart's legend and the responses
+    by country lead) facets that country's statements by these columns; with
+    (country, column) each facet reads one index range instead of looking up
+    every row: about 70 ms -> 2.5 ms per facet for a country with 62,000 of
+    a million statements (bench/bench_datasette.py)."""
+    for column in ("source_kind", "body", "kind", "speaker"):
+        db["statements"].create_index(["country", column], if_not_exists=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import json
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
@@ -117,7 +118,16 @@ def serve(db_path: str | Path, host: str | None = None, port: int | None = None,
         command = datasette_command(db_path, metadata_path, host, port, public)
         print(f"Datasette on http://{host}:{port}/ over {db_path}" + (" (public: no arbitrary SQL)" if public else ""))
         print("datasette " + shlex.join(command[3:]), flush=True)
+        # SIGTERM (a service manager, the tests) exits like Ctrl-C: subprocess.run
+        # then stops Datasette and the temporary metadata file is removed.
+        previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
         try:
             return subprocess.run(command, cwd=ROOT).returncode
         except KeyboardInterrupt:
             return 0
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_keyboard_interrupt(signum, frame):
+    raise KeyboardInterrupt
