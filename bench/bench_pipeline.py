@@ -18,6 +18,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -36,12 +38,22 @@ ON_TOPIC = ("To ask the Secretary of State for the Home Department, what assessm
             "of Chinese police service stations operating in the UK; and if she will make a statement.")
 
 
+_WORDS = re.findall(r"[A-Za-z]+", RECORD["value"]["answerText"] + " " + ON_TOPIC)
+
+
+def _sentences(rng: random.Random, count: int) -> str:
+    """Distinct text in the record's own vocabulary: real answers differ from
+    each other, and identical texts would measure the near-duplicate check's
+    worst case instead of a crawl."""
+    return " ".join(" ".join(rng.choices(_WORDS, k=rng.randint(12, 30))).capitalize() + "." for _ in range(count))
+
+
 def detail_record(n: int) -> bytes:
+    rng = random.Random(n)
     value = dict(RECORD["value"], id=n, uin=str(10000 + n))
-    if n % 2 == 0:
-        value["questionText"] = ON_TOPIC
+    value["questionText"] = (ON_TOPIC if n % 2 == 0 else RECORD["value"]["questionText"]) + " " + _sentences(rng, 2)
     # A few KB of answer HTML, as real answers have.
-    value["answerText"] = value["answerText"] * 3 + f"<p>Record {n}.</p>"
+    value["answerText"] = "".join(f"<p>{_sentences(rng, 4)}</p>" for _ in range(6))
     return json.dumps({"value": value, "links": RECORD["links"]}).encode()
 
 

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import functools
 import re
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,7 +77,10 @@ def words(text: str) -> list[str]:
 
 def shingles(text: str) -> set[str]:
     """The set of word 3-shingles (all words as one shingle for short texts)."""
-    tokens = words(text)
+    return _shingles_of(words(text))
+
+
+def _shingles_of(tokens: list[str]) -> set[str]:
     if len(tokens) < SHINGLE_WORDS:
         return {" ".join(tokens)} if tokens else set()
     return {" ".join(tokens[i:i + SHINGLE_WORDS]) for i in range(len(tokens) - SHINGLE_WORDS + 1)}
@@ -90,7 +94,10 @@ def _permutations():
 
 def signature(shingle_set: set[str]) -> np.ndarray:
     """MinHash values (uint64 array of NUM_PERM) of a shingle set."""
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_permutations(), scheme="affine32")
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_permutations(), scheme="affine32",
+                      # CRC-32 instead of the default SHA-1: stable across processes (the band
+                      # keys are stored), several times cheaper, and spread enough for MinHash.
+                      hashfunc=zlib.crc32)
     minhash.update_batch(s.encode("utf-8", "surrogatepass") for s in shingle_set)
     return minhash.hashvalues
 
@@ -124,9 +131,21 @@ def band_keys_matrix(values: np.ndarray) -> np.ndarray:
 
 def statement_band_keys(text: str) -> list[int]:
     """Band keys of a text, or [] when it is too short to compare."""
-    if len(words(text)) < MIN_WORDS:
+    return keys_for(*shingles_and_length(text))
+
+
+def shingles_and_length(text: str) -> tuple[set[str], int]:
+    """A text's shingles and its word count, from one pass over the text
+    (folding is the costly part: do it once per statement)."""
+    tokens = words(text)
+    return _shingles_of(tokens), len(tokens)
+
+
+def keys_for(shingle_set: set[str], word_count: int) -> list[int]:
+    """Band keys of a shingle set, or [] when its text is too short to compare."""
+    if word_count < MIN_WORDS:
         return []
-    return band_keys(signature(shingles(text)))
+    return band_keys(signature(shingle_set))
 
 
 @dataclass
@@ -209,11 +228,13 @@ def candidates(db, keys: list[int], exclude_id: int | None = None) -> list[dict]
     return [by_id[i] for i in ids if i in by_id]
 
 
-def find_near_duplicate(db, item: dict, keys: list[int], exclude_id: int | None = None) -> dict | None:
-    """The stored statement ``item`` nearly duplicates (the most similar), or None."""
+def find_near_duplicate(db, item: dict, keys: list[int], exclude_id: int | None = None,
+                        mine: set[str] | None = None) -> dict | None:
+    """The stored statement ``item`` nearly duplicates (the most similar), or None.
+    ``mine``: the item's shingles, when the caller has them already."""
     if not keys:
         return None
-    mine = shingles(item["text"])
+    mine = mine if mine is not None else shingles(item["text"])
     best, best_score = None, 0.0
     for candidate in candidates(db, keys, exclude_id):
         if not same_statement_possible(item, candidate):

