@@ -374,3 +374,21 @@ def test_datasette_reads_while_a_crawl_writes(sample_db, tmp_path):
     final = rows(ds, "/stationwatch/statements?country=DE&_size=1000")
     assert len(final) == WRITER_BATCHES * WRITER_BATCH_SIZE
     assert get(ds, "/stationwatch/statements.json").json()["filtered_table_rows_count"] == total
+
+
+def test_chart_keeps_seven_largest_countries_and_sums_the_rest_as_other():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("stationwatch_browse", serve.PLUGINS / "stationwatch_browse.py")
+    chart = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(chart)
+    rows_in = [{"month": "2023-01", "country": f"C{n}", "statements": 10 - n} for n in range(10)]
+    rows_in.append({"month": "2023-03", "country": "C0", "statements": 4})
+    months, series = chart.build_series(rows_in)
+    assert months == ["2023-01", "2023-02", "2023-03"]  # the empty month is kept as a gap
+    assert [s.name for s in series] == ["C0", "C1", "C2", "C3", "C4", "C5", "C6", "other"]
+    assert series[-1].total == 3 + 2 + 1 and sum(s.total for s in series) == sum(r["statements"] for r in rows_in)
+    geometry = chart.chart_geometry(months, series)
+    assert len(geometry["bars"]) == 9  # eight series in January, C0 in March
+    assert [value for _, value in geometry["y_ticks"]] == [0, 50, 100]  # January holds 55: the axis tops at 100
+    assert chart.nice_ceiling(1) == 1 and chart.nice_ceiling(3) == 5 and chart.nice_ceiling(101) == 200
