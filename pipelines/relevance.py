@@ -3,7 +3,7 @@
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from stationwatch.topic import load_topic
+from stationwatch.topic import excerpt_of, load_topic
 
 
 class RelevancePipeline:
@@ -22,5 +22,6 @@ class RelevancePipeline:
         if not judgement.relevant:
             raise DropItem(f"off topic ({judgement.reason}): {adapter.get('url')}", log_level="DEBUG")
         adapter["matched_terms"] = judgement.matched_terms
-        adapter["excerpt"] = judgement.excerpt
+        # The excerpt quotes the statement itself, not its title or question.
+        adapter["excerpt"] = excerpt_of(self.topic, adapter.get("text") or "") or judgement.excerpt
         return item

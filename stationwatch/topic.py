@@ -255,6 +255,16 @@ def _matches(pattern: TermPattern | None, folded: str) -> list[tuple[str, int, i
     return pattern.find(folded) if pattern is not None else []
 
 
+def excerpt_of(topic: "Topic", text: str) -> str:
+    """The passage of ``text`` a reader needs: around its first topic term, or
+    its opening when it has none (an answer that never repeats the question's
+    words is still the answer)."""
+    judgement = topic.judge(text)
+    if judgement.relevant:
+        return judgement.excerpt
+    return excerpt_around(text, 0, 0, radius=2 * EXCERPT_RADIUS)
+
+
 def excerpt_around(text: str, start: int, end: int, radius: int = EXCERPT_RADIUS) -> str:
     """The passage around ``text[start:end]``, cut at whitespace, with ellipses."""
     lo = max(0, start - radius)

@@ -97,3 +97,12 @@ def test_a_topic_file_without_terms_is_an_error(tmp_path):
     path.write_text("topic: nothing\nlanguages: {}\n", encoding="utf-8")
     with pytest.raises(ValueError, match="no strong or weak terms"):
         Topic.load(path)
+
+
+def test_excerpt_of_an_answer_without_topic_words_is_its_opening():
+    from stationwatch.topic import excerpt_of
+
+    answer = "Any attempt to coerce individuals to return is unacceptable. " * 20
+    excerpt = excerpt_of(TOPIC, answer)
+    assert excerpt.startswith("Any attempt to coerce") and excerpt.endswith("…")
+    assert excerpt_of(TOPIC, "We closed the Chinese police station.") == "We closed the Chinese police station."
