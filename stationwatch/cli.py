@@ -131,7 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     os.chdir(Path(__file__).resolve().parent.parent)  # scrapy.cfg and relative paths live here
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except crawl.DatabaseUnwritable as error:  # disk full, read-only file: say so, exit non-zero
+        print(f"stationwatch: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,14 @@ from db import runs as runs_table
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TIMEOUT = 30 * 60  # seconds a single spider may run before it is stopped
+
+
+class DatabaseUnwritable(RuntimeError):
+    """The database cannot be written (disk full, read-only file or folder):
+    no crawl can record anything, so none is worth running."""
+
+    def __init__(self, db_path, error: Exception):
+        super().__init__(f"cannot write to the database {db_path}: {error}")
 
 
 def spider_names() -> list[str]:
@@ -50,12 +59,18 @@ def crawl_one(spider: str, db_path: str, log_dir: Path, env: dict | None = None,
             code, reason = -1, f"timed out after {timeout:.0f}s and was stopped"
     if code != 0 and reason is None:
         reason = f"crawl process exited with code {code} (log: {log_file})"
-    if reason:
+    # Even after exit code 0 (scrapy crawl exits 0 when its signal handlers
+    # failed): a run left 'running', or never written, becomes a failure.
+    # A run the crawl judged itself is left as it is.
+    reason = reason or f"the crawl ended without recording its outcome (log: {log_file})"
+    try:
         db = database.connect(db_path)
         try:
             runs_table.record_process_failure(db, spider, started, reason)
         finally:
             db.close()
+    except sqlite3.Error as error:
+        raise DatabaseUnwritable(db_path, error) from error
     return code
 
 
@@ -64,8 +79,11 @@ def crawl_all(db_path: str, spiders: list[str] | None = None, env: dict | None =
               args: list[str] | None = None) -> list[dict]:
     """Crawl each spider in turn (one failing does not stop the others);
     return the runs they recorded."""
-    db = database.connect(db_path)  # create and migrate once, before the children race to
-    db.close()
+    try:
+        db = database.connect(db_path)  # create and migrate once, before the children race to
+        db.close()
+    except sqlite3.Error as error:
+        raise DatabaseUnwritable(db_path, error) from error
     started = database.utcnow()
     log_dir = log_dir or Path(db_path).parent / "logs"
     for spider in spiders or spider_names():
@@ -104,4 +122,6 @@ def _messages(run: dict) -> list[str]:
 
 
 def any_failed(runs: list[dict]) -> bool:
-    return not runs or any(r["status"] in runs_table.FAILURE_STATUSES for r in runs)
+    """No run, a failed one, or one that never recorded how it ended."""
+    return not runs or any(r["status"] in runs_table.FAILURE_STATUSES or r["status"] in (None, "running")
+                           for r in runs)

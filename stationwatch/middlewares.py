@@ -1,18 +1,35 @@
-"""Downloader middlewares: polite retries.
+"""Downloader middlewares: polite retries, and responses no spider can read.
 
 Scrapy's RetryMiddleware retries at once and ignores Retry-After. A small
 government site that answers 429 or 503 is asking us to wait: we wait what it
-asks (up to a cap), or back off exponentially, before the retry goes out.
+asks (up to a cap), or back off exponentially, before the retry goes out. An
+empty 200 (an overloaded server or proxy cutting the body) is retried the
+same way: parsed, it would look like a redesigned page.
+
+A PDF, an image or a Word file reaching a spider callback would crash it
+(``response.text`` on a binary response): ``NonTextResponseMiddleware``
+skips it with a logged, counted reason instead.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
+import logging
 import time
+from urllib.parse import urlsplit
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import TextResponse
 from scrapy.utils.response import response_status_message
+
+from stationwatch.runs import redact, secret_values
+
+STAT_EMPTY = "stationwatch/empty_responses"  # 200s without a body, each attempt (runs.judge discounts them)
+STAT_NOT_TEXT = "stationwatch/skipped_not_text"  # PDFs, images... skipped before any callback
+
+logger = logging.getLogger(__name__)
 
 
 def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
@@ -43,7 +60,11 @@ class PoliteRetryMiddleware(RetryMiddleware):
         return min(self.max_delay, self.backoff_base * 2 ** request.meta.get("retry_times", 0))
 
     async def process_response(self, request, response):
-        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+        if request.meta.get("dont_retry", False):
+            return response
+        if response.status == 200 and not response.body and _expects_body(request):
+            return await self._retry_empty(request, response)
+        if response.status not in self.retry_http_codes:
             return response
         asked = retry_after_seconds(response.headers.get("Retry-After"))
         if asked is not None and asked > self.max_delay:
@@ -59,6 +80,17 @@ class PoliteRetryMiddleware(RetryMiddleware):
         await asyncio.sleep(asked if asked is not None else self._backoff(request))
         return retry
 
+    async def _retry_empty(self, request, response):
+        """An empty 200 is retried like a 503; after the last try the request
+        is dropped (Scrapy logs "Gave up retrying ...: empty 200 response",
+        the run's reason) rather than parsed as a page that lost its layout."""
+        self.crawler.stats.inc_value(STAT_EMPTY)
+        retry = self._retry(request, "empty 200 response")
+        if retry is None:
+            raise IgnoreRequest(f"empty 200 response from {response.url}")
+        await asyncio.sleep(self._backoff(request))
+        return retry
+
     async def process_exception(self, request, exception):
         if request.meta.get("dont_retry", False) or not isinstance(exception, self.exceptions_to_retry):
             return None
@@ -66,3 +98,61 @@ class PoliteRetryMiddleware(RetryMiddleware):
         if retry is not None:
             await asyncio.sleep(self._backoff(request))
         return retry
+
+
+def _expects_body(request) -> bool:
+    """GETs expect a body; robots.txt may be empty (allow all), and a spider
+    that knows its source answers empty says so with meta allow_empty_body."""
+    return (request.method == "GET" and not request.meta.get("allow_empty_body")
+            and not urlsplit(request.url).path.endswith("/robots.txt"))
+
+
+class NonTextResponseMiddleware:
+    """Skip responses Scrapy could not make text of (PDF, images, Office
+    files): the spider never sees them, the log says what was skipped and
+    why, and the run counts them (``stationwatch/skipped_not_text``, by
+    content type). A spider that reads binaries sets meta allow_binary.
+
+    It sits below HttpCompressionMiddleware (590), so it judges the
+    decompressed response, whose class Scrapy chose from its headers and body.
+    """
+
+    def __init__(self, stats):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_response(self, request, response):
+        if isinstance(response, TextResponse) or response.status != 200 or request.meta.get("allow_binary"):
+            return response
+        content_type = (response.headers.get("Content-Type") or b"unknown").decode("latin-1").split(";")[0].strip()
+        self.stats.inc_value(STAT_NOT_TEXT)
+        self.stats.inc_value(f"{STAT_NOT_TEXT}/{content_type}")
+        reason = f"skipped {response.url}: {content_type} is not HTML, XML, JSON or text"
+        logger.warning(reason)
+        raise IgnoreRequest(reason)
+
+
+class RedactSecretsMiddleware:
+    """An API key that a source wants in the query string (the Guardian's
+    ``api-key``) must not reach the database: the response's URL, which the
+    conditional-request cache, the archive and the spiders record, has the
+    secret values of the environment replaced (stationwatch.runs.redact).
+    The request still carries the key; only what is recorded loses it.
+    (A keyed URL then never matches its cache entry: such a source is asked
+    without If-None-Match, at the cost of a full answer.)
+    """
+
+    def __init__(self, secrets: list[str]):
+        self.secrets = secrets
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(secret_values())
+
+    def process_response(self, request, response):
+        if self.secrets and any(secret in response.url for secret in self.secrets):
+            return response.replace(url=redact(response.url, self.secrets))
+        return response

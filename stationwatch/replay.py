@@ -15,6 +15,7 @@ recorded files (tests/fixtures/<source>/replay.yml)::
       status: 200                      # optional
       headers: {Retry-After: "1"}      # optional
       delay: 0.5                       # optional seconds before answering
+      reset: true                      # optional: reset the connection instead (a fault)
 
 A request matches an entry when scheme, host and path are equal (a `*` path
 segment in the entry matches any one segment) and every query parameter the
@@ -27,6 +28,8 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -52,6 +55,7 @@ class Entry:
     status: int = 200
     headers: dict = field(default_factory=dict)
     delay: float = 0.0
+    reset: bool = False  # drop the connection with a TCP reset instead of answering
 
     @property
     def wildcard(self) -> bool:
@@ -97,6 +101,7 @@ def load_manifest(path: Path) -> list[Entry]:
                 status=int(raw.get("status", 200)),
                 headers=headers,
                 delay=float(raw.get("delay", 0)),
+                reset=bool(raw.get("reset", False)),
             )
         )
     return entries
@@ -119,12 +124,17 @@ class ReplayServer:
         for manifest in manifests if manifests is not None else find_manifests():
             self.entries.extend(load_manifest(Path(manifest)))
         self.requests: list[tuple[str, dict]] = []
+        self.request_times: list[float] = []  # time.monotonic() of each request, in the same order
         # validators=True: answer like a server with ETags (a hash of the
         # body) and Last-Modified, and 304 to a request that has the current
         # one (If-None-Match, else If-Modified-Since). bytes_sent counts what
         # went over the wire (status line, headers, body), to compare crawls.
         self.validators = validators
         self.bytes_sent = 0
+        # Requests being answered now, and the most at once: what a site
+        # would see of our concurrency (tests of politeness read it).
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._lock = threading.Lock()
         self._index: dict | None = None  # built on first lookup; add()/replace() reset it
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -191,12 +201,31 @@ class ReplayServer:
             def do_GET(self):  # noqa: N802 (http.server's naming)
                 with server._lock:
                     server.requests.append((self.path, dict(self.headers)))
+                    server.request_times.append(time.monotonic())
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    self._get()
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
+
+            def _get(self):
                 entry = server.lookup(self.path)
                 if entry is None:
                     self._answer(404, {"Content-Type": "text/plain"}, b"not recorded\n")
                     return
                 if entry.delay:
                     time.sleep(entry.delay)
+                if entry.reset:
+                    # Linger 0: closing sends RST, as a crashed server or a
+                    # dropping firewall does, not an orderly FIN.
+                    # (socketserver would send a FIN first: close it here.)
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.close_connection = True
+                    self.rfile.close()
+                    self.connection.close()
+                    return
                 headers = dict(entry.headers)
                 if server.validators and entry.status == 200:
                     headers.setdefault("ETag", '"%s"' % hashlib.sha1(entry.body).hexdigest()[:20])
@@ -218,8 +247,11 @@ class ReplayServer:
                 if status != 304:
                     self.send_header("Content-Length", str(len(body)))
                 size = sum(len(line) for line in getattr(self, "_headers_buffer", []))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    return  # the client gave up (its timeout, a size limit): nothing to answer
                 with server._lock:
                     server.bytes_sent += size + 2 + len(body)
 
@@ -264,14 +296,22 @@ class ReplayMiddleware:
             raise NotConfigured
         return cls(base)
 
+    # Flags the rewritten request needs; a redirect copies the request's meta,
+    # so they are taken back before RedirectMiddleware sees the response:
+    # a redirect off the allowed domains must meet the offsite check, as live.
+    _REPLAY_FLAGS = ("allow_offsite", "dont_obey_robotstxt")
+
     def process_request(self, request):
         if request.url.startswith(self.base + "/"):
             return None
         meta = dict(request.meta)
+        meta["replay_added_flags"] = [flag for flag in self._REPLAY_FLAGS if flag not in meta]
         meta.update(replay_original_url=request.url, allow_offsite=True, dont_obey_robotstxt=True)
         return request.replace(url=to_replay_url(self.base, request.url), meta=meta, dont_filter=True)
 
     def process_response(self, request, response):
+        for flag in request.meta.pop("replay_added_flags", ()):
+            request.meta.pop(flag, None)
         if response.url.startswith(self.base + "/"):
             return response.replace(url=from_replay_url(self.base, response.url))
         return response

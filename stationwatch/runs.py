@@ -3,11 +3,19 @@
 It opens the row when the spider opens (so a killed crawl leaves a visible
 'running' row that the next run marks as interrupted), keeps the first
 error messages, and at close judges the run from Scrapy's stats.
+
+Secrets (API keys, the SMTP password) come from the environment only; while
+a crawl runs, every log record and every kept message has their values
+replaced by ``[redacted]``: an API key in a URL must not reach the log files,
+the ``runs`` table or the digest.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import re
+from urllib.parse import unquote, urlsplit
 
 from scrapy import signals
 
@@ -18,23 +26,122 @@ STAT_RUN_ID = "stationwatch/run_id"
 STAT_RECORDS = "stationwatch/records"  # records parsed by the spider, relevant or not
 STAT_LAYOUT_ERRORS = "stationwatch/layout_errors"  # field checks failed: markup changed?
 STAT_SKIPPED = "stationwatch/skipped"  # why the spider asked nothing (no API key)
+# Set by stationwatch/middlewares.py and pipelines/store.py (strings here: no import cycle).
+STAT_EMPTY = "stationwatch/empty_responses"
+STAT_NOT_TEXT = "stationwatch/skipped_not_text"
+STAT_STORE_ERRORS = "stationwatch/store_errors"
+STAT_TOO_LARGE = "stationwatch/dropped_too_large"  # bodies over DOWNLOAD_MAXSIZE once decompressed
+_OK_STATUSES = ("200", "203", "304")
+
+# Environment variables whose values are secrets: *_KEY, *_TOKEN, *_SECRET,
+# *_PASSWORD, and the SMTP URL (its password part too).
+_SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD)$|^STATIONWATCH_SMTP_URL$")
+REDACTED = "[redacted]"
+
+
+def secret_values(environ=None) -> list[str]:
+    """Values to keep out of logs and the database, longest first (so a
+    password inside a URL is not half-replaced by the URL's other parts)."""
+    env = os.environ if environ is None else environ
+    values = set()
+    for name, value in env.items():
+        if not value or not _SECRET_NAME.search(name.upper()):
+            continue
+        values.add(value)
+        if "://" in value:
+            password = urlsplit(value).password
+            if password:
+                values.update((password, unquote(password)))
+    # Short values ("test", "1") would blank ordinary words: only real keys.
+    return sorted((v for v in values if len(v) >= 6), key=len, reverse=True)
+
+
+def redact(text: str, secrets: list[str] | None = None) -> str:
+    for secret in secret_values() if secrets is None else secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+class RedactSecrets(logging.Filter):
+    """A log filter that replaces secret values in messages and tracebacks."""
+
+    def __init__(self, secrets: list[str]):
+        super().__init__()
+        self.secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string: keep what there is
+            message = str(record.msg)
+        record.msg, record.args = redact(message, self.secrets), ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, self.secrets)
+        return True
+
+
+def _shorten(message: str, limit: int = 300) -> str:
+    """At most ``limit`` characters, the middle elided: the reason is at the
+    end of "Gave up retrying <GET long-url> (failed 2 times): 503 ..."."""
+    if len(message) <= limit:
+        return message
+    half = (limit - 1) // 2
+    return message[:half] + "…" + message[-half:]
 
 
 class _ErrorCollector(logging.Handler):
     """Keeps the text of ERROR log records: the run's "failed with reason"."""
 
-    def __init__(self, limit: int = 20):
-        super().__init__(level=logging.ERROR)
+    def __init__(self, limit: int = 20, secrets: list[str] | None = None):
+        super().__init__(level=logging.WARNING)
         self.limit = limit
         self.messages: list[str] = []
+        self.secrets = secrets or []
+        self.too_large = 0
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno < logging.ERROR:
+            # Scrapy drops a body that decompresses past DOWNLOAD_MAXSIZE (a
+            # gzip bomb) with only a WARNING: a page lost all the same.
+            if record.name.startswith("scrapy.downloadermiddlewares.httpcompression") and \
+                    "DOWNLOAD_MAXSIZE" in str(record.msg):
+                self.too_large += 1
+            else:
+                return
         if len(self.messages) < self.limit:
             try:
                 message = record.getMessage()
             except Exception:  # a bad format string must not break the crawl
                 message = str(record.msg)
-            self.messages.append(message.splitlines()[0][:500] if message else record.levelname)
+            message = message.splitlines()[0] if message else record.levelname
+            if record.exc_info and record.exc_info[1] is not None:
+                # "Error processing {item...}" says little; the exception
+                # ("database or disk is full") is the reason.
+                error = record.exc_info[1]
+                message = f"{message[:200]} ({type(error).__name__}: {(str(error).splitlines() or [''])[0][:200]})"
+            self.messages.append(_shorten(redact(message, self.secrets)))
+
+
+def reasons_from_stats(stats: dict) -> list[str]:
+    """What the stats say went wrong that no ERROR line said: requests
+    robots.txt forbade, responses dropped as empty, binary or too large."""
+    get = lambda key: int(stats.get(key, 0) or 0)  # noqa: E731
+    reasons = []
+    if get("robotstxt/forbidden"):
+        reasons.append(f"robots.txt forbids {get('robotstxt/forbidden')} request(s): not sent")
+    if get(STAT_STORE_ERRORS):
+        reasons.append(f"{get(STAT_STORE_ERRORS)} batch(es) of items could not be stored: nothing of them was written")
+    if get(STAT_EMPTY):
+        reasons.append(f"{get(STAT_EMPTY)} empty 200 response(s)")
+    skipped = sorted(k.split("/", 2)[2] for k in stats if k.startswith(STAT_NOT_TEXT + "/"))
+    if skipped:
+        reasons.append(f"{get(STAT_NOT_TEXT)} response(s) skipped, not text: {', '.join(skipped)}")
+    return reasons
 
 
 def judge(stats: dict, finish_reason: str, usually_yields: bool) -> dict:
@@ -50,16 +157,20 @@ def judge(stats: dict, finish_reason: str, usually_yields: bool) -> dict:
     """
     get = lambda key: int(stats.get(key, 0) or 0)  # noqa: E731
     responses = get("downloader/response_count")
+    # Answers that carried something: robots.txt does not count (a site that
+    # answers robots.txt and 500 to everything else has failed), nor an
+    # empty 200 (retried, then dropped by PoliteRetryMiddleware).
     ok_responses = sum(
         int(v) for k, v in stats.items()
-        if k.startswith("downloader/response_status_count/") and k.rsplit("/", 1)[1] in ("200", "203", "304")
-    )
+        if k.startswith("downloader/response_status_count/") and k.rsplit("/", 1)[1] in _OK_STATUSES
+    ) - sum(get(f"robotstxt/response_status_count/{code}") for code in _OK_STATUSES) - get(STAT_EMPTY)
     errors = (
         get("log_count/ERROR")
         + get("downloader/exception_count")
         + get("spider_exceptions/count")
         + get("retry/max_reached")
         + get("httperror/response_ignored_count")
+        + get(STAT_TOO_LARGE)
     )
     summary = {
         "finish_reason": finish_reason,
@@ -76,7 +187,9 @@ def judge(stats: dict, finish_reason: str, usually_yields: bool) -> dict:
     }
     if stats.get(STAT_SKIPPED) and finish_reason == "finished" and responses == 0:
         status = "skipped"
-    elif finish_reason != "finished" or ok_responses == 0:
+    elif finish_reason != "finished" or ok_responses <= 0 or get(STAT_STORE_ERRORS):
+        # A batch that could not be stored (disk full) fails the run: a
+        # success would move the next run's start date past what was lost.
         status = "failed"
     elif get(STAT_LAYOUT_ERRORS):
         status = "layout_changed"
@@ -96,7 +209,9 @@ class RunRecorder:
     def __init__(self, crawler):
         self.crawler = crawler
         self.db_path = crawler.settings.get("STATIONWATCH_DB")
-        self.collector = _ErrorCollector()
+        self.secrets = secret_values()
+        self.collector = _ErrorCollector(secrets=self.secrets)
+        self.redactor = RedactSecrets(self.secrets)
         self.run_id: int | None = None
 
     @classmethod
@@ -107,6 +222,8 @@ class RunRecorder:
         return ext
 
     def spider_opened(self, spider):
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(self.redactor)
         logging.getLogger().addHandler(self.collector)
         db = database.connect(self.db_path)
         try:
@@ -121,11 +238,14 @@ class RunRecorder:
 
     def spider_closed(self, spider, reason):
         logging.getLogger().removeHandler(self.collector)
-        stats = self.crawler.stats.get_stats()
+        if self.collector.too_large:
+            self.crawler.stats.set_value(STAT_TOO_LARGE, self.collector.too_large)
+        stats = {redact(str(k), self.secrets): redact(v, self.secrets) if isinstance(v, str) else v
+                 for k, v in self.crawler.stats.get_stats().items()}
         db = database.connect(self.db_path)
         try:
             summary = judge(stats, reason, runs_table.usually_yields_records(db, spider.name))
-            messages = self.collector.messages
+            messages = self.collector.messages + reasons_from_stats(stats)
             if summary["status"] == "skipped":
                 messages = [f"skipped: {stats[STAT_SKIPPED]}", *messages]
             runs_table.finish_run(db, self.run_id, summary, stats, messages)

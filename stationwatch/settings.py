@@ -66,10 +66,16 @@ STATIONWATCH_RETRY_MAX_DELAY = 120.0  # a longer Retry-After gives up instead of
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "stationwatch.middlewares.PoliteRetryMiddleware": 550,
+    # Below decompression (590): a PDF or image is skipped with a reason
+    # instead of crashing the spider that expected a page.
+    "stationwatch.middlewares.NonTextResponseMiddleware": 580,
     # Below DownloaderStats (850), above decompression (590): the archive
     # spools the body as sent; the conditional middleware drops a 304 after
     # the stats counted it (stationwatch/archive.py, conditional.py).
     "stationwatch.archive.ArchiveMiddleware": 845,
+    # Above the archive and the conditional cache: API keys in a response's
+    # URL are redacted before anything records it (stationwatch/middlewares.py).
+    "stationwatch.middlewares.RedactSecretsMiddleware": 848,
     "stationwatch.conditional.ConditionalRequestMiddleware": 840,
     # Last before the network: rewrites to the local replay server when
     # STATIONWATCH_REPLAY_URL is set, after robots.txt and offsite checks
