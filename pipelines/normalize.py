@@ -7,6 +7,7 @@ import hashlib
 import html
 import re
 import unicodedata
+from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, CData, NavigableString, Tag
 from itemadapter import ItemAdapter
@@ -154,6 +155,9 @@ class NormalizePipeline:
         if adapter.get("published") and not published:
             raise DropItem(f"unreadable date {adapter.get('published')!r}: {adapter['url']}")
         adapter["published"] = published
-        adapter["url"] = canonical_url(adapter["url"])
+        if urlsplit(str(adapter["url"]).strip()).scheme not in ("http", "https"):
+            # A statement is a page a reader can open: never javascript:, data: or a bare path.
+            raise DropItem(f"not an http(s) URL: {str(adapter['url'])[:200]!r}")
+        adapter["url"] = canonical_url(str(adapter["url"]).strip())
         adapter["text_hash"] = text_fingerprint(adapter["text"])
         return item

@@ -17,7 +17,7 @@ import asyncio
 import email.utils
 import logging
 import time
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
@@ -107,6 +107,17 @@ def _expects_body(request) -> bool:
             and not urlsplit(request.url).path.endswith("/robots.txt"))
 
 
+def _binary_document_type(content_type: str) -> bool:
+    """PDF, Office, archives, images, sound, video: documents no spider parses."""
+    if content_type.endswith(("+json", "+xml")):
+        return False
+    return content_type.startswith(("image/", "audio/", "video/", "font/", "application/vnd.ms-",
+                                    "application/vnd.openxmlformats", "application/vnd.oasis.opendocument")) or \
+        content_type in ("application/pdf", "application/msword", "application/rtf", "application/zip",
+                         "application/gzip", "application/x-gzip", "application/x-7z-compressed",
+                         "application/x-rar-compressed")
+
+
 class NonTextResponseMiddleware:
     """Skip responses Scrapy could not make text of (PDF, images, Office
     files): the spider never sees them, the log says what was skipped and
@@ -125,9 +136,13 @@ class NonTextResponseMiddleware:
         return cls(crawler.stats)
 
     def process_response(self, request, response):
-        if isinstance(response, TextResponse) or response.status != 200 or request.meta.get("allow_binary"):
+        if response.status != 200 or request.meta.get("allow_binary"):
             return response
-        content_type = (response.headers.get("Content-Type") or b"unknown").decode("latin-1").split(";")[0].strip()
+        content_type = (response.headers.get("Content-Type") or b"unknown").decode("latin-1").split(";")[0]
+        content_type = content_type.strip().lower()
+        # Scrapy sniffs a short or mostly-ASCII PDF as text: the declared type decides too.
+        if isinstance(response, TextResponse) and not _binary_document_type(content_type):
+            return response
         self.stats.inc_value(STAT_NOT_TEXT)
         self.stats.inc_value(f"{STAT_NOT_TEXT}/{content_type}")
         reason = f"skipped {response.url}: {content_type} is not HTML, XML, JSON or text"
@@ -156,3 +171,36 @@ class RedactSecretsMiddleware:
         if self.secrets and any(secret in response.url for secret in self.secrets):
             return response.replace(url=redact(response.url, self.secrets))
         return response
+
+
+class RedirectLoopMiddleware:
+    """A redirect back to a URL already in the request's redirect chain is a
+    loop: dropped at once with an ERROR (the run's reason, a page lost),
+    instead of being dropped silently by the duplicate filter (or going
+    round until REDIRECT_MAX_TIMES). Above RedirectMiddleware (600), so it
+    sees the 3xx before a redirect request is made of it."""
+
+    def __init__(self, replay_base: str | None):
+        self.replay_base = replay_base
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.get("STATIONWATCH_REPLAY_URL"))
+
+    def _real(self, url: str) -> str:
+        from stationwatch.replay import from_replay_url
+
+        return from_replay_url(self.replay_base.rstrip("/"), url) if self.replay_base else url
+
+    def process_response(self, request, response):
+        location = response.headers.get("Location")
+        if response.status not in (301, 302, 303, 307, 308) or not location or request.meta.get("dont_redirect"):
+            return response
+        current = self._real(request.url)
+        target = urljoin(current, location.decode("latin-1"))
+        chain = [self._real(url) for url in request.meta.get("redirect_urls", ())] + [current]
+        if target not in chain:
+            return response
+        loop = " -> ".join([*chain[chain.index(target):], target])
+        logger.error("redirect loop, page not fetched: %s", loop)
+        raise IgnoreRequest(f"redirect loop: {loop}")

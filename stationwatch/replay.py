@@ -306,12 +306,15 @@ class ReplayMiddleware:
             return None
         meta = dict(request.meta)
         meta["replay_added_flags"] = [flag for flag in self._REPLAY_FLAGS if flag not in meta]
+        meta["replay_dont_filter"] = request.dont_filter  # dont_filter also lets a request past the offsite check
         meta.update(replay_original_url=request.url, allow_offsite=True, dont_obey_robotstxt=True)
         return request.replace(url=to_replay_url(self.base, request.url), meta=meta, dont_filter=True)
 
     def process_response(self, request, response):
         for flag in request.meta.pop("replay_added_flags", ()):
             request.meta.pop(flag, None)
+        if "replay_dont_filter" in request.meta:
+            request.dont_filter = request.meta.pop("replay_dont_filter")
         if response.url.startswith(self.base + "/"):
             return response.replace(url=from_replay_url(self.base, response.url))
         return response

@@ -85,7 +85,16 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def _shorten(message: str, limit: int = 300) -> str:
+_URL = re.compile(r"https?://[^\s<>()\"']+")
+
+
+def _short_urls(message: str, limit: int = 120) -> str:
+    """Long URLs (the replay server's, API queries) cut to their start: the
+    reason around them is what the digest's line must keep."""
+    return _URL.sub(lambda m: m.group(0) if len(m.group(0)) <= limit else m.group(0)[:limit - 1] + "…", message)
+
+
+def _shorten(message: str, limit: int = 500) -> str:
     """At most ``limit`` characters, the middle elided: the reason is at the
     end of "Gave up retrying <GET long-url> (failed 2 times): 503 ..."."""
     if len(message) <= limit:
@@ -118,12 +127,13 @@ class _ErrorCollector(logging.Handler):
                 message = record.getMessage()
             except Exception:  # a bad format string must not break the crawl
                 message = str(record.msg)
-            message = message.splitlines()[0] if message else record.levelname
+            message = _short_urls(message.splitlines()[0] if message else record.levelname)
             if record.exc_info and record.exc_info[1] is not None:
                 # "Error processing {item...}" says little; the exception
                 # ("database or disk is full") is the reason.
                 error = record.exc_info[1]
-                message = f"{message[:200]} ({type(error).__name__}: {(str(error).splitlines() or [''])[0][:200]})"
+                detail = _short_urls((str(error).splitlines() or [""])[0])
+                message = f"{_shorten(message, 120)} ({type(error).__name__}: {detail})"
             self.messages.append(_shorten(redact(message, self.secrets)))
 
 
@@ -138,6 +148,8 @@ def reasons_from_stats(stats: dict) -> list[str]:
         reasons.append(f"{get(STAT_STORE_ERRORS)} batch(es) of items could not be stored: nothing of them was written")
     if get(STAT_EMPTY):
         reasons.append(f"{get(STAT_EMPTY)} empty 200 response(s)")
+    if get("offsite/filtered"):
+        reasons.append(f"{get('offsite/filtered')} request(s) or redirect(s) to other domains not followed")
     skipped = sorted(k.split("/", 2)[2] for k in stats if k.startswith(STAT_NOT_TEXT + "/"))
     if skipped:
         reasons.append(f"{get(STAT_NOT_TEXT)} response(s) skipped, not text: {', '.join(skipped)}")

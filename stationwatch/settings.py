@@ -69,6 +69,7 @@ DOWNLOADER_MIDDLEWARES = {
     # Below decompression (590): a PDF or image is skipped with a reason
     # instead of crashing the spider that expected a page.
     "stationwatch.middlewares.NonTextResponseMiddleware": 580,
+    "stationwatch.middlewares.RedirectLoopMiddleware": 610,
     # Below DownloaderStats (850), above decompression (590): the archive
     # spools the body as sent; the conditional middleware drops a 304 after
     # the stats counted it (stationwatch/archive.py, conditional.py).
