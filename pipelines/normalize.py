@@ -121,7 +121,10 @@ def iso_date(value) -> str | None:
     text = str(value).strip()
     match = re.match(r"(\d{4})-(\d{2})-(\d{2})", text)
     if match:
-        return dt.date(*map(int, match.groups())).isoformat()
+        try:
+            return dt.date(*map(int, match.groups())).isoformat()
+        except ValueError:  # "2023-02-30", "0000-00-00": unreadable, not a crash
+            return None
     import dateparser  # slow to import; most sources give ISO dates
 
     parsed = dateparser.parse(text, settings={"PREFER_DAY_OF_MONTH": "first", "RETURN_AS_TIMEZONE_AWARE": False})
