@@ -92,13 +92,42 @@ def _permutations():
     return MinHash(num_perm=NUM_PERM, seed=SEED).permutations
 
 
-def signature(shingle_set: set[str]) -> np.ndarray:
-    """MinHash values (uint64 array of NUM_PERM) of a shingle set."""
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_permutations(), scheme="affine32",
-                      # CRC-32 instead of the default SHA-1: stable across processes (the band
-                      # keys are stored), several times cheaper, and spread enough for MinHash.
-                      hashfunc=zlib.crc32)
-    minhash.update_batch(s.encode("utf-8", "surrogatepass") for s in shingle_set)
+# Odd 64-bit multipliers: one per word position in a shingle, so that
+# "police stations closed" and "closed police stations" hash apart.
+_POSITION_MULTIPLIERS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
+
+
+def shingle_hashes(tokens: list[str]) -> np.ndarray:
+    """32-bit hashes of a text's word 3-shingles (one for a short text).
+
+    One CRC-32 per word, combined per shingle with numpy: hashing each
+    shingle string in Python cost more than the rest of the store together.
+    CRC-32 is stable across processes (band keys are stored) and spread
+    enough for MinHash.
+    """
+    if not tokens:
+        return np.empty(0, dtype=np.uint64)
+    if len(tokens) < SHINGLE_WORDS:
+        return np.array([zlib.crc32(" ".join(tokens).encode("utf-8", "surrogatepass"))], dtype=np.uint64)
+    # Hash each distinct word once (a text repeats most of its words).
+    distinct, positions = np.unique(np.array(tokens), return_inverse=True)
+    distinct_hashed = np.fromiter(
+        (zlib.crc32(t.encode("utf-8", "surrogatepass")) for t in distinct.tolist()), dtype=np.uint64, count=len(distinct)
+    )
+    words_hashed = distinct_hashed[positions]
+    n = len(tokens) - SHINGLE_WORDS + 1
+    with np.errstate(over="ignore"):
+        mixed = np.zeros(n, dtype=np.uint64)
+        for position, multiplier in enumerate(_POSITION_MULTIPLIERS):
+            mixed ^= words_hashed[position:position + n] * multiplier
+            mixed ^= mixed >> np.uint64(31)
+    return np.unique(mixed & np.uint64(0xFFFFFFFF))
+
+
+def signature(hashes: np.ndarray) -> np.ndarray:
+    """MinHash values (uint64 array of NUM_PERM) of a text's shingle hashes."""
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_permutations(), scheme="affine32", hashfunc=int)
+    minhash.update_batch(hashes)
     return minhash.hashvalues
 
 
@@ -131,21 +160,14 @@ def band_keys_matrix(values: np.ndarray) -> np.ndarray:
 
 def statement_band_keys(text: str) -> list[int]:
     """Band keys of a text, or [] when it is too short to compare."""
-    return keys_for(*shingles_and_length(text))
+    return keys_for(words(text))
 
 
-def shingles_and_length(text: str) -> tuple[set[str], int]:
-    """A text's shingles and its word count, from one pass over the text
-    (folding is the costly part: do it once per statement)."""
-    tokens = words(text)
-    return _shingles_of(tokens), len(tokens)
-
-
-def keys_for(shingle_set: set[str], word_count: int) -> list[int]:
-    """Band keys of a shingle set, or [] when its text is too short to compare."""
-    if word_count < MIN_WORDS:
+def keys_for(tokens: list[str]) -> list[int]:
+    """Band keys of a text's words, or [] when it is too short to compare."""
+    if len(tokens) < MIN_WORDS:
         return []
-    return band_keys(signature(shingle_set))
+    return band_keys(signature(shingle_hashes(tokens)))
 
 
 @dataclass
@@ -229,14 +251,15 @@ def candidates(db, keys: list[int], exclude_id: int | None = None) -> list[dict]
 
 
 def find_near_duplicate(db, item: dict, keys: list[int], exclude_id: int | None = None,
-                        mine: set[str] | None = None) -> dict | None:
+                        tokens: list[str] | None = None) -> dict | None:
     """The stored statement ``item`` nearly duplicates (the most similar), or None.
-    ``mine``: the item's shingles, when the caller has them already."""
-    if not keys:
+    ``tokens``: the item's words, when the caller has them already."""
+    found = candidates(db, keys, exclude_id)
+    if not found:
         return None
-    mine = mine if mine is not None else shingles(item["text"])
+    mine = _shingles_of(tokens) if tokens is not None else shingles(item["text"])
     best, best_score = None, 0.0
-    for candidate in candidates(db, keys, exclude_id):
+    for candidate in found:
         if not same_statement_possible(item, candidate):
             continue
         theirs = shingles(candidate["text"])

@@ -92,9 +92,9 @@ class StatementStore:
             # after the quote: it is stored, and leads the quote's cluster.
             self.details["official_over_press"] += 1
             return self._insert_into_cluster(item, document_id, now, self._cluster_of(duplicate_of))
-        mine, word_count = dedupe.shingles_and_length(item["text"])
-        keys = dedupe.keys_for(mine, word_count)
-        near = dedupe.find_near_duplicate(self.db, item, keys, mine=mine)
+        tokens = dedupe.words(item["text"])  # folding is the costly part: once per statement
+        keys = dedupe.keys_for(tokens)
+        near = dedupe.find_near_duplicate(self.db, item, keys, tokens=tokens)
         statement_id = self._insert_statement(item, document_id, now)
         self._add_mention(statement_id, document_id, item, now)
         dedupe.add(self.db, statement_id, keys)

@@ -3,7 +3,7 @@
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from stationwatch.topic import excerpt_of, load_topic
+from stationwatch.topic import load_topic
 
 
 class RelevancePipeline:
@@ -17,11 +17,13 @@ class RelevancePipeline:
     def process_item(self, item):
         adapter = ItemAdapter(item)
         # An answer rarely repeats the topic's words: its question (context) does.
-        parts = (adapter.get("title"), adapter.get("context"), adapter.get("text"))
-        judgement = self.topic.judge("\n\n".join(p for p in parts if p))
+        # The excerpt still quotes the statement itself, not its title or question.
+        lead = "\n\n".join(p for p in (adapter.get("title"), adapter.get("context")) if p)
+        text = adapter.get("text") or ""
+        combined = f"{lead}\n\n{text}" if lead else text
+        judgement = self.topic.judge(combined, excerpt_from=len(combined) - len(text))
         if not judgement.relevant:
             raise DropItem(f"off topic ({judgement.reason}): {adapter.get('url')}", log_level="DEBUG")
         adapter["matched_terms"] = judgement.matched_terms
-        # The excerpt quotes the statement itself, not its title or question.
-        adapter["excerpt"] = excerpt_of(self.topic, adapter.get("text") or "") or judgement.excerpt
+        adapter["excerpt"] = judgement.excerpt
         return item

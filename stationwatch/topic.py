@@ -210,8 +210,13 @@ class Topic:
     def search_terms_for(self, language: str) -> list[str]:
         return list(self.search_terms.get(language, []))
 
-    def judge(self, text: str) -> Judgement:
-        """Relevant or not, which terms matched, and the passage around them."""
+    def judge(self, text: str, excerpt_from: int = 0) -> Judgement:
+        """Relevant or not, which terms matched, and the passage around them.
+
+        ``excerpt_from``: quote the excerpt from ``text[excerpt_from:]`` (the
+        statement after its title and question): around the first match
+        there, else its opening.
+        """
         if not text or not text.strip():
             return Judgement(False, reason="empty text")
         folded, index = fold(text)
@@ -221,7 +226,7 @@ class Topic:
             folded = self.exclude.blank(folded)
         hits = _matches(self.strong, folded)
         terms = {term for term, _, _ in hits}
-        anchor = hits[0][1:] if hits else None
+        spans = [(start, end) for _, start, end in hits]
         contexts = _matches(self.context, folded)
         stops = [m.start() for m in _SENTENCE_END.finditer(folded)]
         for term, start, end in _matches(self.weak, folded):
@@ -233,16 +238,23 @@ class Topic:
             if near:
                 terms.add(term)
                 terms.update(c[0] for c in near)
-                if not hits and (anchor is None or start < anchor[0]):
-                    anchor = (start, end)
+                spans.append((start, end))
         if not terms:
             return Judgement(False, reason="no topic term" if not contexts else "context words only")
         if hits:
             terms.update(c[0] for c in contexts)
-        start, end = anchor
         if index is not None:
-            start, end = index[start], index[min(end, len(index)) - 1] + 1
-        return Judgement(True, sorted(terms), excerpt_around(text, start, end), "matched")
+            spans = [(index[start], index[min(end, len(index)) - 1] + 1) for start, end in spans]
+        # Strong terms anchor the excerpt before weak ones.
+        anchor = min(spans[:len(hits)] or spans)
+        if excerpt_from:
+            own = [span for span in spans if span[0] >= excerpt_from]
+            quoted = text[excerpt_from:]
+            excerpt = (excerpt_around(quoted, min(own)[0] - excerpt_from, min(own)[1] - excerpt_from) if own
+                       else excerpt_around(quoted, 0, 0, radius=2 * EXCERPT_RADIUS))
+        else:
+            excerpt = excerpt_around(text, *anchor)
+        return Judgement(True, sorted(terms), excerpt, "matched")
 
 
 def _same_sentence(stops: list[int], lo: int, hi: int) -> bool:
@@ -253,16 +265,6 @@ def _same_sentence(stops: list[int], lo: int, hi: int) -> bool:
 
 def _matches(pattern: TermPattern | None, folded: str) -> list[tuple[str, int, int]]:
     return pattern.find(folded) if pattern is not None else []
-
-
-def excerpt_of(topic: "Topic", text: str) -> str:
-    """The passage of ``text`` a reader needs: around its first topic term, or
-    its opening when it has none (an answer that never repeats the question's
-    words is still the answer)."""
-    judgement = topic.judge(text)
-    if judgement.relevant:
-        return judgement.excerpt
-    return excerpt_around(text, 0, 0, radius=2 * EXCERPT_RADIUS)
 
 
 def excerpt_around(text: str, start: int, end: int, radius: int = EXCERPT_RADIUS) -> str:

@@ -99,10 +99,11 @@ def test_a_topic_file_without_terms_is_an_error(tmp_path):
         Topic.load(path)
 
 
-def test_excerpt_of_an_answer_without_topic_words_is_its_opening():
-    from stationwatch.topic import excerpt_of
-
+def test_excerpt_quotes_the_statement_not_its_question():
+    question = "What is the Government doing about Chinese police stations?\n\n"
     answer = "Any attempt to coerce individuals to return is unacceptable. " * 20
-    excerpt = excerpt_of(TOPIC, answer)
-    assert excerpt.startswith("Any attempt to coerce") and excerpt.endswith("…")
-    assert excerpt_of(TOPIC, "We closed the Chinese police station.") == "We closed the Chinese police station."
+    judgement = TOPIC.judge(question + answer, excerpt_from=len(question))
+    assert judgement.relevant
+    assert judgement.excerpt.startswith("Any attempt to coerce") and judgement.excerpt.endswith("…")
+    closed = "We closed the Chinese police station."
+    assert TOPIC.judge(question + closed, excerpt_from=len(question)).excerpt == closed
