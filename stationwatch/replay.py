@@ -311,10 +311,13 @@ class ReplayMiddleware:
         return request.replace(url=to_replay_url(self.base, request.url), meta=meta, dont_filter=True)
 
     def process_response(self, request, response):
-        for flag in request.meta.pop("replay_added_flags", ()):
-            request.meta.pop(flag, None)
-        if "replay_dont_filter" in request.meta:
-            request.dont_filter = request.meta.pop("replay_dont_filter")
+        if response.status in (301, 302, 303, 307, 308):
+            # Only a redirect makes a new request of this one (a retry re-sends
+            # the replay URL itself and keeps the flags).
+            for flag in request.meta.pop("replay_added_flags", ()):
+                request.meta.pop(flag, None)
+            if "replay_dont_filter" in request.meta:
+                request.dont_filter = request.meta.pop("replay_dont_filter")
         if response.url.startswith(self.base + "/"):
             return response.replace(url=from_replay_url(self.base, response.url))
         return response

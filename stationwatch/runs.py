@@ -88,7 +88,7 @@ class RedactSecrets(logging.Filter):
 _URL = re.compile(r"https?://[^\s<>()\"']+")
 
 
-def _short_urls(message: str, limit: int = 120) -> str:
+def _short_urls(message: str, limit: int = 110) -> str:
     """Long URLs (the replay server's, API queries) cut to their start: the
     reason around them is what the digest's line must keep."""
     return _URL.sub(lambda m: m.group(0) if len(m.group(0)) <= limit else m.group(0)[:limit - 1] + "…", message)
@@ -106,12 +106,14 @@ def _shorten(message: str, limit: int = 500) -> str:
 class _ErrorCollector(logging.Handler):
     """Keeps the text of ERROR log records: the run's "failed with reason"."""
 
-    def __init__(self, limit: int = 20, secrets: list[str] | None = None):
+    def __init__(self, limit: int = 20, secrets: list[str] | None = None, replay_url: str | None = None):
         super().__init__(level=logging.WARNING)
         self.limit = limit
         self.messages: list[str] = []
         self.secrets = secrets or []
         self.too_large = 0
+        # Replayed crawls (make demo, tests) name the real URLs, not 127.0.0.1's.
+        self.replay_prefix = replay_url.rstrip("/") + "/" if replay_url else None
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.levelno < logging.ERROR:
@@ -127,14 +129,19 @@ class _ErrorCollector(logging.Handler):
                 message = record.getMessage()
             except Exception:  # a bad format string must not break the crawl
                 message = str(record.msg)
-            message = _short_urls(message.splitlines()[0] if message else record.levelname)
+            message = _short_urls(self._real_urls(message.splitlines()[0] if message else record.levelname))
             if record.exc_info and record.exc_info[1] is not None:
                 # "Error processing {item...}" says little; the exception
                 # ("database or disk is full") is the reason.
                 error = record.exc_info[1]
-                detail = _short_urls((str(error).splitlines() or [""])[0])
+                detail = _short_urls(self._real_urls((str(error).splitlines() or [""])[0]))
                 message = f"{_shorten(message, 120)} ({type(error).__name__}: {detail})"
             self.messages.append(_shorten(redact(message, self.secrets)))
+
+    def _real_urls(self, message: str) -> str:
+        if not self.replay_prefix:
+            return message
+        return message.replace(self.replay_prefix + "https/", "https://").replace(self.replay_prefix + "http/", "http://")
 
 
 def reasons_from_stats(stats: dict) -> list[str]:
@@ -222,7 +229,8 @@ class RunRecorder:
         self.crawler = crawler
         self.db_path = crawler.settings.get("STATIONWATCH_DB")
         self.secrets = secret_values()
-        self.collector = _ErrorCollector(secrets=self.secrets)
+        self.collector = _ErrorCollector(secrets=self.secrets,
+                                         replay_url=crawler.settings.get("STATIONWATCH_REPLAY_URL"))
         self.redactor = RedactSecrets(self.secrets)
         self.run_id: int | None = None
 

@@ -65,6 +65,10 @@ STATIONWATCH_RETRY_MAX_DELAY = 120.0  # a longer Retry-After gives up instead of
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    # Scrapy 2.19's lets requests that wait for robots.txt through unchecked
+    # (stationwatch/middlewares.py says why); the same, fixed, at its place.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "stationwatch.middlewares.RobotsTxtMiddleware": 100,
     "stationwatch.middlewares.PoliteRetryMiddleware": 550,
     # Below decompression (590): a PDF or image is skipped with a reason
     # instead of crashing the spider that expected a page.

@@ -75,7 +75,7 @@ def many_questions(server: ReplayServer, count: int, words: int = 0, first_id: i
     for n, record_id in enumerate(ids):
         rng = random.Random(record_id)
         tokens = lambda k: " ".join(f"w{rng.randrange(10**6)}" for _ in range(k))  # noqa: E731
-        answer = tokens(words) if words else f"Answer {n}: the police are investigating the reported site."
+        answer = tokens(words) if words else f"Answer {n}: the police are investigating the site {tokens(30)}."
         value = dict(base, id=record_id, uin=f"T{record_id}", heading=f"Overseas Police Service Stations ({n})",
                      questionText=(f"To ask the Secretary of State for the Home Department, what assessment she "
                                    f"has made of reports of Chinese police service stations operating in {tokens(40)}."),
