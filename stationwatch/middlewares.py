@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _ScrapyRobotsTxtMiddleware
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError, IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
@@ -32,6 +32,7 @@ from stationwatch.runs import redact, secret_values
 
 STAT_EMPTY = "stationwatch/empty_responses"  # 200s without a body, each attempt (runs.judge discounts them)
 STAT_NOT_TEXT = "stationwatch/skipped_not_text"  # PDFs, images... skipped before any callback
+STAT_UNREACHABLE_SKIPPED = "stationwatch/unreachable_skipped"  # requests not sent to a host found unreachable
 
 logger = logging.getLogger(__name__)
 
@@ -234,3 +235,41 @@ class RobotsTxtMiddleware(_ScrapyRobotsTxtMiddleware):
 
         pending.addCallback(pass_on)
         return await maybe_deferred_to_future(mine)
+
+
+class UnreachableHostMiddleware:
+    """Stop asking a host that cannot be reached at all.
+
+    When a request to a host still fails to connect after its retries (DNS
+    lookup failed, connection refused), every other request to that host in
+    this crawl would fail the same way, each after its own retries and
+    back-off: offline, one source took minutes to fail. The rest are
+    dropped at once, with one error that names the host; the run is judged
+    failed as before (no page answered).
+    """
+
+    UNREACHABLE = (CannotResolveHostError, DownloadConnectionRefusedError)
+
+    def __init__(self, stats):
+        self.stats = stats
+        self.down: dict[str, str] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_request(self, request):
+        host = urlparse_cached(request).netloc
+        if host in self.down:
+            self.stats.inc_value(STAT_UNREACHABLE_SKIPPED)
+            raise IgnoreRequest(f"{host} unreachable earlier in this crawl: {self.down[host]}")
+
+    def process_exception(self, request, exception):
+        # Called once the retry middleware has given up on this request.
+        if isinstance(exception, self.UNREACHABLE):
+            host = urlparse_cached(request).netloc
+            if host not in self.down:
+                self.down[host] = f"{type(exception).__name__}: {exception}"
+                logger.error("%s unreachable (%s): its other requests in this crawl are not sent",
+                             host, self.down[host])
+        return None

@@ -69,6 +69,8 @@ DOWNLOADER_MIDDLEWARES = {
     # (stationwatch/middlewares.py says why); the same, fixed, at its place.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "stationwatch.middlewares.RobotsTxtMiddleware": 100,
+    # Engine side of the retries: sees a request only once they gave up.
+    "stationwatch.middlewares.UnreachableHostMiddleware": 540,
     "stationwatch.middlewares.PoliteRetryMiddleware": 550,
     # Below decompression (590): a PDF or image is skipped with a reason
     # instead of crashing the spider that expected a page.

@@ -122,4 +122,8 @@ def test_an_unreachable_source_is_a_failed_run_not_a_traceback(db_path):
     run = latest_run(db_path)
     assert run["status"] == "failed"
     assert run["errors"] > 0
-    assert any("Connection" in m or "refused" in m for m in json.loads(run["error_messages"]))
+    messages = json.loads(run["error_messages"])
+    assert any("Connection" in m or "refused" in m for m in messages)
+    # The host answered nothing: its other requests were dropped at once, not each retried.
+    assert any("unreachable" in m for m in messages)
+    assert json.loads(run["stats"]).get("stationwatch/unreachable_skipped", 0) > 0
