@@ -54,9 +54,12 @@ def usually_yields_records(db, spider: str, lookback: int = 5) -> bool:
 
 
 def last_success_date(db, spider: str) -> dt.date | None:
-    """Start date of the spider's last successful run: the next run asks from there."""
+    """Start date of the spider's last complete run: the next run asks from there.
+
+    A run that lost pages ('errors') does not count: moving the window past
+    it would never ask for what those pages held again."""
     row = db.execute(
-        "SELECT MAX(started_at) FROM runs WHERE spider = ? AND status IN ('ok', 'no_new', 'errors')",
+        "SELECT MAX(started_at) FROM runs WHERE spider = ? AND status IN ('ok', 'no_new')",
         [spider],
     ).fetchone()
     if not row or not row[0]:

@@ -28,3 +28,13 @@ def test_status_from_stats(stats, reason, usually, expected):
 def test_counts_come_from_stats():
     summary = judge({**FINE, "downloader/response_bytes": 1234, "item_dropped_count": 3}, "finished", True)
     assert (summary["pages"], summary["bytes"], summary["records"], summary["new"], summary["dropped"]) == (5, 1234, 4, 1, 3)
+
+
+def test_the_next_run_resumes_from_the_last_complete_run(db):
+    from db import runs as runs_table
+
+    for started, status in (("2026-11-01T01:00:00Z", "ok"), ("2026-11-10T01:00:00Z", "errors"),
+                            ("2026-11-12T01:00:00Z", "failed")):
+        db.execute("INSERT INTO runs (spider, started_at, status) VALUES ('s', ?, ?)", [started, status])
+    assert str(runs_table.last_success_date(db, "s")) == "2026-11-01"
+    assert runs_table.last_success_date(db, "other") is None
