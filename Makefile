@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_pipeline.py
 	$(PY) bench/bench_incremental.py
 	$(PY) bench/bench_dedupe.py
+	$(PY) bench/bench_datasette.py
 
 clean:
 	rm -rf $(VENV) data/demo.db* .pytest_cache
