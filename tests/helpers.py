@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from dataclasses import dataclass
+
 from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
 from scrapy.utils.test import get_crawler
 
@@ -65,3 +67,34 @@ def run_scrapy(spider: str, db_path: Path, replay_url: str | None, *args: str, t
         [sys.executable, "-m", "scrapy", "crawl", spider, *args],
         cwd=ROOT, env=child_env, capture_output=True, text=True, timeout=timeout,
     )
+
+
+@dataclass
+class Crawled:
+    result: subprocess.CompletedProcess
+    statements: list[dict]  # every row of `statements`, by id
+    runs: list[dict]  # every row of `runs`, by id
+    requests: list[tuple[str, dict]]  # what the replay server was asked: (path, headers)
+
+
+def replay_crawl(source: str, db_path: Path, *args: str, manifests: list[Path] | None = None,
+                 env: dict | None = None) -> Crawled:
+    """Crawl ``source`` through the replay server into ``db_path`` and read back what it stored.
+
+    One place for how a spider's end-to-end test runs: `scrapy crawl` in a
+    subprocess, recorded responses from the source's replay.yml on 127.0.0.1.
+    """
+    import db as database
+    from stationwatch.replay import ReplayServer
+
+    with ReplayServer(manifests=manifests or [FIXTURES / source / "replay.yml"]) as server:
+        result = run_scrapy(source, db_path, server.url, *args, env=env)
+        requests = list(server.requests)
+    assert result.returncode == 0, result.stderr[-2000:]
+    conn = database.connect(db_path)
+    try:
+        statements = list(conn.query("SELECT * FROM statements ORDER BY id"))
+        runs = list(conn.query("SELECT * FROM runs ORDER BY id"))
+    finally:
+        conn.close()
+    return Crawled(result, statements, runs, requests)

@@ -5,11 +5,9 @@ import json
 import pytest
 from scrapy.http import Request, TextResponse
 
-import db as database
 from spiders.canada_commons import CanadaCommonsSpider, split_attribution
 from stationwatch.items import Statement
-from stationwatch.replay import ReplayServer
-from tests.helpers import FIXTURES, collect, make_spider, response_for, run_scrapy
+from tests.helpers import FIXTURES, collect, make_spider, replay_crawl, response_for
 
 SOURCE = "canada_commons"
 API = "https://api.openparliament.ca"
@@ -125,15 +123,9 @@ def test_changed_api_shape_is_a_layout_change(spider):
 
 def test_end_to_end_replay_keeps_the_on_topic_speech(tmp_path):
     db_path = tmp_path / "t.db"
-    with ReplayServer(manifests=[FIXTURES / SOURCE / "replay.yml"]) as server:
-        result = run_scrapy(SOURCE, db_path, server.url)
-    assert result.returncode == 0, result.stderr[-2000:]
-    conn = database.connect(db_path)
-    try:
-        (statement,) = list(conn.query("SELECT * FROM statements"))
-        (run,) = list(conn.query("SELECT * FROM runs"))
-    finally:
-        conn.close()
+    crawled = replay_crawl(SOURCE, db_path)
+    (statement,) = crawled.statements
+    (run,) = crawled.runs
     assert statement["speaker"] == "Marco Mendicino"
     assert statement["speaker_role"] == "Minister of Public Safety, Lib."
     assert statement["kind"] == "debate_contribution"

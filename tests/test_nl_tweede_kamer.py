@@ -7,11 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from scrapy.http import Request, TextResponse
 
-import db as database
 from spiders.nl_tweede_kamer import NlTweedeKamerSpider
 from stationwatch.items import Statement
-from stationwatch.replay import ReplayServer
-from tests.helpers import FIXTURES, collect, make_spider, response_for, run_scrapy
+from tests.helpers import collect, make_spider, replay_crawl, response_for
 
 SOURCE = "nl_tweede_kamer"
 API = "https://gegevensmagazijn.tweedekamer.nl/OData/v4/2.0"
@@ -105,15 +103,9 @@ def test_case_without_number_or_changed_shape_is_a_layout_change(spider):
 
 def test_end_to_end_replay(tmp_path):
     db_path = tmp_path / "t.db"
-    with ReplayServer(manifests=[FIXTURES / SOURCE / "replay.yml"]) as server:
-        result = run_scrapy(SOURCE, db_path, server.url)
-    assert result.returncode == 0, result.stderr[-2000:]
-    conn = database.connect(db_path)
-    try:
-        statements = {r["record_id"]: r for r in conn.query("SELECT * FROM statements")}
-        (run,) = list(conn.query("SELECT * FROM runs"))
-    finally:
-        conn.close()
+    crawled = replay_crawl(SOURCE, db_path)
+    statements = {r["record_id"]: r for r in crawled.statements}
+    (run,) = crawled.runs
     assert sorted(statements) == ["answer:2022Z00000:2022D00001", "question:2022Z00000", "question:2023Z00000"]
     answer = statements["answer:2022Z00000:2022D00001"]
     assert answer["question_id"] == statements["question:2022Z00000"]["id"]

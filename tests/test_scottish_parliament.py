@@ -11,11 +11,9 @@ import json
 import pytest
 from scrapy.http import Request, TextResponse
 
-import db as database
 from spiders.scottish_parliament import ScottishParliamentSpider, member_name
 from stationwatch.items import Statement
-from stationwatch.replay import ReplayServer
-from tests.helpers import FIXTURES, collect, fixture_path, make_spider, response_for, run_scrapy
+from tests.helpers import collect, fixture_path, make_spider, replay_crawl, response_for
 
 API = "https://data.parliament.scot/api"
 SOURCE = "scottish_parliament"
@@ -138,19 +136,13 @@ def test_member_name():
 
 def test_end_to_end_crawl_stores_the_question_and_answer(tmp_path):
     db_path = tmp_path / "t.db"
-    with ReplayServer(manifests=[FIXTURES / SOURCE / "replay.yml"]) as server:
-        result = run_scrapy(SOURCE, db_path, server.url)
-    assert result.returncode == 0, result.stderr[-2000:]
-    conn = database.connect(db_path)
-    try:
-        rows = list(conn.query("SELECT kind, speaker, record_id, question_id, url FROM statements ORDER BY id"))
-        run = list(conn.query("SELECT status, new, records FROM runs WHERE spider = ?", [SOURCE]))
-    finally:
-        conn.close()
+    crawled = replay_crawl(SOURCE, db_path)
+    rows = crawled.statements
+    run = [r for r in crawled.runs if r["spider"] == SOURCE]
     assert [(r["kind"], r["speaker"], r["record_id"]) for r in rows] == [
         ("oral_question", "Asking Member Placeholder", "question:S6F-00000"),
         ("oral_answer", "PLACEHOLDER", "answer:S6F-00000"),
     ]
     assert rows[1]["question_id"] is not None
     assert {r["url"] for r in rows} == {PAGE + "S6F-00000"}
-    assert run == [{"status": "ok", "new": 2, "records": 1}]
+    assert [(r["status"], r["new"], r["records"]) for r in run] == [("ok", 2, 1)]
