@@ -6,10 +6,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from scrapy.http import Request, TextResponse
 
-import db as database
 from spiders.govuk import CONTENT_API, SEARCH_API, GovukSpider
-from stationwatch.replay import ReplayServer
-from tests.helpers import FIXTURES, collect, fixture_path, make_spider, response_for, run_scrapy
+from tests.helpers import collect, fixture_path, make_spider, replay_crawl, response_for
 
 SOURCE = "govuk"
 
@@ -155,15 +153,9 @@ def test_content_item_without_body_is_a_layout_change(spider):
 
 
 def test_crawl_end_to_end_through_replay(tmp_path):
-    with ReplayServer(manifests=[FIXTURES / SOURCE / "replay.yml"]) as server:
-        result = run_scrapy(SOURCE, tmp_path / "t.db", server.url)
-    assert result.returncode == 0, result.stderr[-2000:]
-    conn = database.connect(tmp_path / "t.db")
-    try:
-        (statement,) = list(conn.query("SELECT * FROM statements"))
-        (run,) = list(conn.query("SELECT * FROM runs"))
-    finally:
-        conn.close()
+    crawled = replay_crawl(SOURCE, tmp_path / "t.db")
+    (statement,) = crawled.statements
+    (run,) = crawled.runs
     assert statement["source"] == "govuk"
     assert statement["kind"] == "written_statement"
     assert statement["body"] == "Home Office"

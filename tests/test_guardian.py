@@ -7,10 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from scrapy.http import Request, TextResponse
 
-import db as database
 from spiders.guardian import GuardianSpider
-from stationwatch.replay import ReplayServer
-from tests.helpers import FIXTURES, collect, make_spider, run_scrapy
+from tests.helpers import FIXTURES, collect, make_spider, replay_crawl
 
 SOURCE = "guardian"
 REAL = "guardian_search_q-uk-news_show-fields-trailText.TRIMMED.json"
@@ -78,14 +76,8 @@ def test_error_answer_is_a_layout_change(spider):
 
 
 def test_end_to_end_through_the_replay_server(tmp_path):
-    with ReplayServer(manifests=[FIXTURES / SOURCE / "replay.yml"]) as server:
-        result = run_scrapy(SOURCE, tmp_path / "t.db", server.url, env={"GUARDIAN_API_KEY": "test"})
-    assert result.returncode == 0, result.stderr[-2000:]
-    conn = database.connect(tmp_path / "t.db")
-    try:
-        rows = list(conn.query("SELECT speaker, outlet, kind FROM statements ORDER BY id"))
-        (run,) = list(conn.query("SELECT status, new FROM runs"))
-    finally:
-        conn.close()
+    crawled = replay_crawl(SOURCE, tmp_path / "t.db", env={"GUARDIAN_API_KEY": "test"})
+    rows = crawled.statements
+    (run,) = crawled.runs
     assert [r["speaker"] for r in rows] == ["Tom Tugendhat", "Home Office spokesperson"]
     assert run["status"] == "ok" and run["new"] == 2

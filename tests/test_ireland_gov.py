@@ -7,10 +7,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from scrapy.http import HtmlResponse, Request
 
-import db as database
 from spiders.ireland_gov import IrelandGovSpider, speaker_and_role
-from stationwatch.replay import ReplayServer
-from tests.helpers import FIXTURES, collect, make_spider, response_for, run_scrapy
+from tests.helpers import collect, make_spider, replay_crawl, response_for
 
 SOURCE = "ireland_gov"
 LISTING = "https://www.gov.ie/en/publications/"
@@ -134,16 +132,10 @@ def test_page_without_release_header_is_a_layout_change(spider):
 
 
 def test_crawl_end_to_end_through_replay(tmp_path):
-    with ReplayServer(manifests=[FIXTURES / SOURCE / "replay.yml"]) as server:
-        result = run_scrapy(SOURCE, tmp_path / "t.db", server.url)
-        asked = [path for path, _ in server.requests]
-    assert result.returncode == 0, result.stderr[-2000:]
-    conn = database.connect(tmp_path / "t.db")
-    try:
-        (statement,) = list(conn.query("SELECT * FROM statements"))
-        (run,) = list(conn.query("SELECT * FROM runs"))
-    finally:
-        conn.close()
+    crawled = replay_crawl(SOURCE, tmp_path / "t.db")
+    asked = [path for path, _ in crawled.requests]
+    (statement,) = crawled.statements
+    (run,) = crawled.runs
     assert statement["source"] == "ireland_gov"
     assert statement["body"] == "Department of Foreign Affairs"
     assert (statement["country"], statement["kind"], statement["published"]) == ("IE", "press_release", "2022-10-26")

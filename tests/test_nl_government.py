@@ -6,10 +6,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from scrapy.http import Request, XmlResponse
 
-import db as database
 from spiders.nl_government import API, NlGovernmentSpider, published_date, _xml_root
-from stationwatch.replay import ReplayServer
-from tests.helpers import FIXTURES, collect, make_spider, response_for, run_scrapy
+from tests.helpers import collect, make_spider, replay_crawl, response_for
 
 SOURCE = "nl_government"
 TRANSCRIPT_ID = "02dbce21-c2a6-4310-9ed5-aab7b27467ac"
@@ -141,16 +139,10 @@ def test_error_page_instead_of_xml_is_a_layout_change(spider):
 
 
 def test_crawl_end_to_end_through_replay(tmp_path):
-    with ReplayServer(manifests=[FIXTURES / SOURCE / "replay.yml"]) as server:
-        result = run_scrapy(SOURCE, tmp_path / "t.db", server.url)
-        asked = [path for path, _ in server.requests]
-    assert result.returncode == 0, result.stderr[-2000:]
-    conn = database.connect(tmp_path / "t.db")
-    try:
-        (statement,) = list(conn.query("SELECT * FROM statements"))
-        (run,) = list(conn.query("SELECT * FROM runs"))
-    finally:
-        conn.close()
+    crawled = replay_crawl(SOURCE, tmp_path / "t.db")
+    asked = [path for path, _ in crawled.requests]
+    (statement,) = crawled.statements
+    (run,) = crawled.runs
     assert statement["source"] == "nl_government"
     assert statement["body"] == "Ministerie van Buitenlandse Zaken"
     assert (statement["country"], statement["language"], statement["published"]) == ("NL", "nl", "2022-12-20")

@@ -12,11 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from scrapy.http import Request, TextResponse, XmlResponse
 
-import db as database
 from spiders.oireachtas import OireachtasSpider, date_windows
 from stationwatch.items import Statement
-from stationwatch.replay import ReplayServer
-from tests.helpers import FIXTURES, collect, fixture_path, make_spider, response_for, run_scrapy
+from tests.helpers import collect, fixture_path, make_spider, replay_crawl, response_for
 
 API = "https://api.oireachtas.ie/v1"
 SOURCE = "oireachtas"
@@ -200,16 +198,9 @@ def test_not_akn_is_a_layout_error(spider):
 
 def test_end_to_end_crawl_stores_the_answer_linked_to_its_question(tmp_path):
     db_path = tmp_path / "t.db"
-    with ReplayServer(manifests=[FIXTURES / SOURCE / "replay.yml"]) as server:
-        result = run_scrapy(SOURCE, db_path, server.url, "-a", "since=2022-11-20")
-    assert result.returncode == 0, result.stderr[-2000:]
-    conn = database.connect(db_path)
-    try:
-        rows = list(conn.query("SELECT id, kind, speaker, speaker_role, published, question_id, url, text"
-                               " FROM statements ORDER BY id"))
-        run = list(conn.query("SELECT status, new FROM runs WHERE spider = ?", [SOURCE]))
-    finally:
-        conn.close()
+    crawled = replay_crawl(SOURCE, db_path, "-a", "since=2022-11-20")
+    rows = crawled.statements
+    run = [r for r in crawled.runs if r["spider"] == SOURCE]
     # The real 2002 debate speeches are off topic: only PQ 322 and its answer are kept.
     assert [(r["kind"], r["speaker"], r["published"]) for r in rows] == [
         ("written_question", "Seán Sherlock", "2022-12-13"),
@@ -218,4 +209,4 @@ def test_end_to_end_crawl_stores_the_answer_linked_to_its_question(tmp_path):
     assert rows[1]["question_id"] == rows[0]["id"]
     assert rows[1]["speaker_role"] == "Minister for Foreign Affairs"
     assert rows[1]["text"].startswith("The Department of Foreign Affairs raised the presence")
-    assert run == [{"status": "ok", "new": 2}]
+    assert [(r["status"], r["new"]) for r in run] == [("ok", 2)]
