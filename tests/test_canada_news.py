@@ -6,12 +6,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from scrapy.http import HtmlResponse, Request, TextResponse
 
-import db as database
 from spiders.canada_news import PAGE_SIZE, CanadaNewsSpider
 from stationwatch.items import Statement
-from stationwatch.replay import ReplayServer
 from stationwatch.topic import load_topic
-from tests.helpers import collect, fixture_path, make_spider, response_for, run_scrapy
+from tests.helpers import collect, make_spider, replay_crawl, response_for
 
 SOURCE = "canada_news"
 RCMP = "royalcanadianmountedpolice"
@@ -140,15 +138,9 @@ def test_removed_page_is_not_a_statement(spider):
 
 
 def test_end_to_end_replay(tmp_path):
-    with ReplayServer(manifests=[fixture_path(SOURCE, "replay.yml")]) as server:
-        result = run_scrapy("canada_news", tmp_path / "t.db", server.url)
-    assert result.returncode == 0, result.stderr[-2000:]
-    db = database.connect(tmp_path / "t.db")
-    try:
-        rows = {r["language"]: r for r in db.query("select * from statements where source = 'canada_news'")}
-        run = next(db.query("select * from runs where spider = 'canada_news'"))
-    finally:
-        db.close()
+    crawled = replay_crawl(SOURCE, tmp_path / "t.db")
+    rows = {r["language"]: r for r in crawled.statements if r["source"] == SOURCE}
+    run = next(r for r in crawled.runs if r["spider"] == SOURCE)
     assert set(rows) == {"en", "fr"}  # the off-topic release was dropped
     assert rows["en"]["url"] == EN_PAGE and rows["fr"]["url"] == FR_PAGE
     assert rows["en"]["source_kind"] == "police" and rows["en"]["published"] == "2022-11-22"

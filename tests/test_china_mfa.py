@@ -5,12 +5,10 @@ import json
 import pytest
 from scrapy.http import HtmlResponse, Request
 
-import db as database
 from spiders.china_mfa import ChinaMfaSpider, split_questions_and_answers, body_paragraphs
 from stationwatch.items import Statement
-from stationwatch.replay import ReplayServer
 from stationwatch.topic import load_topic
-from tests.helpers import collect, fixture_path, make_spider, response_for, run_scrapy
+from tests.helpers import collect, fixture_path, make_spider, replay_crawl, response_for
 
 SOURCE = "china_mfa"
 EN_LIST = "https://www.fmprc.gov.cn/eng/xw/fyrbt/lxjzh/"
@@ -210,16 +208,10 @@ def test_politeness_one_request_at_a_time(spider):
 
 
 def test_end_to_end_replay(tmp_path):
-    with ReplayServer(manifests=[fixture_path(SOURCE, "replay.yml")]) as server:
-        result = run_scrapy("china_mfa", tmp_path / "t.db", server.url)
-        asked = [path for path, _ in server.requests]
-    assert result.returncode == 0, result.stderr[-2000:]
-    db = database.connect(tmp_path / "t.db")
-    try:
-        rows = {r["record_id"]: r for r in db.query("select * from statements where source = 'china_mfa'")}
-        run = next(db.query("select * from runs where spider = 'china_mfa'"))
-    finally:
-        db.close()
+    crawled = replay_crawl(SOURCE, tmp_path / "t.db")
+    asked = [path for path, _ in crawled.requests]
+    rows = {r["record_id"]: r for r in crawled.statements if r["source"] == SOURCE}
+    run = next(r for r in crawled.runs if r["spider"] == SOURCE)
     # Only the Canada answer of each transcript is on topic; the removed page is not stored.
     assert set(rows) == {"t20230515_99990001:3", "t20230515_99990003:2"}
     en, zh = rows["t20230515_99990001:3"], rows["t20230515_99990003:2"]

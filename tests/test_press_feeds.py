@@ -10,11 +10,9 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse, Request, XmlResponse
 
-import db as database
 from spiders.press_feeds import Feed, PressFeedsSpider, load_feeds
 from stationwatch.items import Statement
-from stationwatch.replay import ReplayServer
-from tests.helpers import FIXTURES, collect, make_spider, run_scrapy
+from tests.helpers import FIXTURES, collect, make_spider, replay_crawl
 
 SOURCE = "press_feeds"
 MANIFEST = FIXTURES / SOURCE / "replay.yml"
@@ -172,15 +170,9 @@ def test_search_link_that_did_not_redirect_is_counted(spider):
 
 
 def test_end_to_end_through_the_replay_server(tmp_path):
-    with ReplayServer(manifests=[MANIFEST]) as server:
-        result = run_scrapy(SOURCE, tmp_path / "t.db", server.url)
-    assert result.returncode == 0, result.stderr[-2000:]
-    conn = database.connect(tmp_path / "t.db")
-    try:
-        rows = list(conn.query("SELECT kind, country, body, speaker, outlet, url FROM statements"))
-        (run,) = list(conn.query("SELECT status, new FROM runs"))
-    finally:
-        conn.close()
+    crawled = replay_crawl(SOURCE, tmp_path / "t.db")
+    rows = crawled.statements
+    (run,) = crawled.runs
     assert run["status"] == "ok" and run["new"] == len(rows)
     assert {r["country"] for r in rows} >= {"GB", "IE", "NL", "DE", "IT", "ES", "CL"}
     dfa = [r for r in rows if r["body"] == "Department of Foreign Affairs" and r["kind"] == "quoted_statement"]

@@ -10,7 +10,7 @@ import db as database
 from spiders.us_congress import UsCongressSpider, article_date, section_of, turns
 from stationwatch.items import Statement
 from stationwatch.replay import ReplayServer
-from tests.helpers import FIXTURES, collect, make_spider, response_for, run_scrapy
+from tests.helpers import FIXTURES, collect, make_spider, replay_crawl, response_for, run_scrapy
 
 SOURCE = "us_congress"
 API = "https://api.govinfo.gov"
@@ -184,11 +184,9 @@ def test_end_to_end_replay(tmp_path):
 def test_end_to_end_without_key_asks_nothing(tmp_path, monkeypatch):
     monkeypatch.delenv("GOVINFO_API_KEY", raising=False)
     db_path = tmp_path / "t.db"
-    with ReplayServer(manifests=[FIXTURES / SOURCE / "replay.yml"]) as server:
-        result = run_scrapy(SOURCE, db_path, server.url)
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stderr.count("us_congress skipped: set GOVINFO_API_KEY") == 1
-    assert server.requests == []
-    (run,) = database.connect(db_path).query("SELECT status, error_messages FROM runs")
+    crawled = replay_crawl(SOURCE, db_path)
+    assert crawled.result.stderr.count("us_congress skipped: set GOVINFO_API_KEY") == 1
+    assert crawled.requests == []
+    (run,) = crawled.runs
     assert run["status"] == "skipped"
     assert "set GOVINFO_API_KEY" in run["error_messages"]

@@ -6,11 +6,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from scrapy.http import HtmlResponse, Request, TextResponse
 
-import db as database
 from spiders.us_doj import UsDojSpider, release_date
 from stationwatch.items import Statement
-from stationwatch.replay import ReplayServer
-from tests.helpers import collect, fixture_path, make_spider, response_for, run_scrapy
+from tests.helpers import collect, fixture_path, make_spider, replay_crawl, response_for
 
 SOURCE = "us_doj"
 API = "https://www.justice.gov/api/v1/press_releases.json"
@@ -132,17 +130,10 @@ def test_politeness_one_request_at_a_time(spider):
 
 
 def test_end_to_end_replay(tmp_path):
-    manifest = fixture_path(SOURCE, "replay.yml")
-    with ReplayServer(manifests=[manifest]) as server:
-        result = run_scrapy("us_doj", tmp_path / "t.db", server.url)
-        asked = [path for path, _ in server.requests]
-    assert result.returncode == 0, result.stderr[-2000:]
-    db = database.connect(tmp_path / "t.db")
-    try:
-        rows = list(db.query("select * from statements where source = 'us_doj'"))
-        run = next(db.query("select * from runs where spider = 'us_doj'"))
-    finally:
-        db.close()
+    crawled = replay_crawl(SOURCE, tmp_path / "t.db")
+    asked = [path for path, _ in crawled.requests]
+    rows = [r for r in crawled.statements if r["source"] == SOURCE]
+    run = next(r for r in crawled.runs if r["spider"] == SOURCE)
     assert len(rows) == 1
     row = rows[0]
     assert row["record_id"] == "pr:00000000-0000-4000-8000-000000000417"
