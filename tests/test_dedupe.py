@@ -22,15 +22,17 @@ from db import dedupe
 from db.store import DUPLICATE, NEW, UNCHANGED, UPDATED, StatementStore
 from pipelines.normalize import html_to_text, text_fingerprint
 
-FIXTURES = Path(__file__).parent / "fixtures" / "dedupe"
+FIXTURES = Path(__file__).parent / "fixtures" / "dedupe"  # the translations made for this test
+# The real texts are the spiders' own recorded fixtures (their PROVENANCE.md says where each came from).
+SAMPLES = Path(__file__).parent / "fixtures"
 
 
-def _json(name):
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+def _json(source, name):
+    return json.loads((SAMPLES / source / name).read_text(encoding="utf-8"))
 
 
 def _paragraphs(name):
-    return html_to_text(_json(name)["details"]["body"]).split("\n\n")
+    return html_to_text(_json("govuk", name)["details"]["body"]).split("\n\n")
 
 
 def _sentences(text):
@@ -39,23 +41,23 @@ def _sentences(text):
 
 # --- the real texts ---------------------------------------------------------
 
-_mfa = _json("mfa-presser-qa_overseas-police-stations_text.VERBATIM-TEXT.json")
+_mfa = _json("china_mfa", "mfa-presser-qa_overseas-police-stations_text.VERBATIM-TEXT.json")
 MFA_QUESTION = _mfa["question"]
 MFA_ANSWER = _mfa["answer"].removeprefix("Wang Wenbin: ")
 _hansard = html_to_text(_json(
-    "writtenstatements_statements_searchTerm-police-service-stations.RECONSTRUCTED.json")["results"][0]["value"]["text"])
+    "uk_parliament_questions", "writtenstatements_statements_searchTerm-police-service-stations.RECONSTRUCTED.json")["results"][0]["value"]["text"])
 HANSARD_P1, HANSARD_P2, HANSARD_P3 = _hansard.split("\n\n")
 HANSARD = " ".join((HANSARD_P1, HANSARD_P2, HANSARD_P3))
-_question = _json("writtenquestions_question_1679416.TRANSCRIBED.json")["value"]
+_question = _json("uk_parliament_questions", "writtenquestions_question_1679416.TRANSCRIBED.json")["value"]
 UK_QUESTION = _question["questionText"]
 UK_ANSWER = html_to_text(_question["answerText"]).replace("\n\n", " ")
 ORAL = _paragraphs("content-api_speech-oral-statement-parliament.json")
 ORAL_OPENING = " ".join(ORAL[0:2])
 PHE = _paragraphs("content-api_news_article_press_release.json")
 SCHOOLS = _paragraphs("content-api_speech-written-statement-parliament.json")
-_oireachtas = [r["question"] for r in _json("api_v1_questions_date_start-2010-01-01.TRIMMED.json")["results"]]
+_oireachtas = [r["question"] for r in _json("oireachtas", "api_v1_questions_date_start-2010-01-01.TRIMMED.json")["results"]]
 OIREACHTAS = [(" ".join(q["showAs"].split()), q["by"]["showAs"]) for q in _oireachtas]
-_govie = Selector(text=(FIXTURES / "govie-2021_press-release_detail.TRIMMED.html").read_text(encoding="utf-8"))
+_govie = Selector(text=(SAMPLES / "ireland_gov" / "govie-2021_press-release_detail.TRIMMED.html").read_text(encoding="utf-8"))
 GOVIE = [" ".join(p.split()) for p in _govie.css("p::text").getall() if len(p.split()) > 30]
 GOVIE_RELEASE, VARADKAR_QUOTE = GOVIE[0], GOVIE[1].strip('"')
 VARADKAR_QUOTE_START = " ".join(_sentences(VARADKAR_QUOTE)[:4])
