@@ -24,6 +24,16 @@ class StationwatchSpider(scrapy.Spider):
     source_kind: str = ""
     country: str = ""
     default_since = dt.date(2022, 9, 1)
+    # A site known to be slow, rate-limited or bot-protected: one request at
+    # a time, STATIONWATCH_SLOW_SITE_DELAY seconds apart (zero when replaying).
+    slow_site = False
+
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        if cls.slow_site:
+            settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 1, priority="spider")
+            settings.set("DOWNLOAD_DELAY", settings.getfloat("STATIONWATCH_SLOW_SITE_DELAY"), priority="spider")
 
     def __init__(self, *args, since: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)

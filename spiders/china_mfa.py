@@ -98,12 +98,7 @@ class ChinaMfaSpider(StationwatchSpider):
     source_kind = "ministry"
     country = "CN"
 
-    @classmethod
-    def update_settings(cls, settings):
-        """One request at a time, several seconds apart (zero when replaying locally)."""
-        super().update_settings(settings)
-        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 1, priority="spider")
-        settings.set("DOWNLOAD_DELAY", settings.getfloat("STATIONWATCH_SLOW_SITE_DELAY"), priority="spider")
+    slow_site = True  # public collectors use 5 s per host
 
     async def start(self):
         for language, kind, folder, ext in LISTINGS:

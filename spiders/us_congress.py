@@ -76,13 +76,7 @@ class UsCongressSpider(StationwatchSpider):
     source_kind = "parliament"
     country = "US"
 
-    @classmethod
-    def update_settings(cls, settings):
-        """One request at a time, STATIONWATCH_SLOW_SITE_DELAY apart (zero when
-        replaying locally): an api.data.gov key allows about 1,000 requests an hour."""
-        super().update_settings(settings)
-        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 1, priority="spider")
-        settings.set("DOWNLOAD_DELAY", settings.getfloat("STATIONWATCH_SLOW_SITE_DELAY"), priority="spider")
+    slow_site = True  # an api.data.gov key allows about 1,000 requests an hour
 
     async def start(self):
         key = os.environ.get(KEY_ENV)

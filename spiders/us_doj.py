@@ -49,12 +49,7 @@ class UsDojSpider(StationwatchSpider):
     source_kind = "prosecutor"
     country = "US"
 
-    @classmethod
-    def update_settings(cls, settings):
-        """One request at a time, several seconds apart (zero when replaying locally)."""
-        super().update_settings(settings)
-        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 1, priority="spider")
-        settings.set("DOWNLOAD_DELAY", settings.getfloat("STATIONWATCH_SLOW_SITE_DELAY"), priority="spider")
+    slow_site = True  # the API may block more than 4 requests a second
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
