@@ -7,8 +7,9 @@ are caught by ``text_hash`` (db/store.py); this module finds the near ones.
 How:
 
 - A text becomes a set of word 3-shingles (after the same folding as
-  ``text_hash``: case, accents, quotes and dashes). Chinese, Japanese and
-  Korean characters count as one word each, having no spaces between words.
+  ``text_hash``: case, accents, quotes and dashes), kept as 32-bit hashes.
+  Chinese, Japanese and Korean characters count as one word each, having no
+  spaces between words.
 - A MinHash signature of NUM_PERM values (datasketch) is cut into BANDS bands
   of ROWS values; each band is hashed to one 64-bit ``band_key``. Two texts
   with Jaccard similarity J share at least one band key with probability
@@ -40,8 +41,10 @@ parameters below change.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import zlib
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,15 +78,49 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text or "")[0])
 
 
-def shingles(text: str) -> set[str]:
-    """The set of word 3-shingles (all words as one shingle for short texts)."""
-    return _shingles_of(words(text))
+@dataclass(frozen=True)
+class Profile:
+    """What the near-duplicate check needs of a text: its word count and the
+    sorted, distinct 32-bit hashes of its word 3-shingles (all words as one
+    shingle for a text shorter than three words)."""
+
+    word_count: int
+    shingles: np.ndarray
 
 
-def _shingles_of(tokens: list[str]) -> set[str]:
-    if len(tokens) < SHINGLE_WORDS:
-        return {" ".join(tokens)} if tokens else set()
-    return {" ".join(tokens[i:i + SHINGLE_WORDS]) for i in range(len(tokens) - SHINGLE_WORDS + 1)}
+# Profiles of recently seen texts, by a digest of the text: a statement is
+# profiled when stored and again each time it is a candidate for a later one
+# (statements sharing boilerplate meet often in one crawl). ~1.2 KB each.
+_PROFILE_CACHE_SIZE = 4096
+_profile_cache: OrderedDict[bytes, Profile] = OrderedDict()
+
+
+def profile(text: str) -> Profile:
+    """The text's Profile, from the cache when the same text was seen lately."""
+    text = text or ""
+    key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    found = _profile_cache.get(key)
+    if found is not None:
+        _profile_cache.move_to_end(key)
+        return found
+    tokens = words(text)
+    found = Profile(len(tokens), shingle_hashes(tokens))
+    found.shingles.flags.writeable = False  # shared through the cache
+    _profile_cache[key] = found
+    if len(_profile_cache) > _PROFILE_CACHE_SIZE:
+        _profile_cache.popitem(last=False)
+    return found
+
+
+def shingles(text: str) -> np.ndarray:
+    """The text's word 3-shingles, as sorted distinct 32-bit hashes.
+
+    Hashes instead of the shingle strings: comparing two texts is then an
+    intersection of two sorted integer arrays. Two different shingles of a
+    pair share a hash with probability ~1e-5 at 300 shingles a text, which
+    moves a similarity by a fraction of a percent at worst.
+    """
+    return profile(text).shingles
 
 
 @functools.lru_cache(maxsize=1)
@@ -98,21 +135,23 @@ _POSITION_MULTIPLIERS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4
 
 
 def shingle_hashes(tokens: list[str]) -> np.ndarray:
-    """32-bit hashes of a text's word 3-shingles (one for a short text).
+    """32-bit hashes of a text's word 3-shingles (one for a short text), sorted and distinct.
 
-    One CRC-32 per word, combined per shingle with numpy: hashing each
-    shingle string in Python cost more than the rest of the store together.
-    CRC-32 is stable across processes (band keys are stored) and spread
-    enough for MinHash.
+    One CRC-32 per distinct word, combined per shingle with numpy: hashing
+    each shingle string in Python cost more than the rest of the store
+    together. CRC-32 is stable across processes (band keys are stored) and
+    spread enough for MinHash.
     """
     if not tokens:
-        return np.empty(0, dtype=np.uint64)
+        return np.empty(0, dtype=np.uint32)
     if len(tokens) < SHINGLE_WORDS:
-        return np.array([zlib.crc32(" ".join(tokens).encode("utf-8", "surrogatepass"))], dtype=np.uint64)
-    # Hash each distinct word once (a text repeats most of its words).
-    distinct, positions = np.unique(np.array(tokens), return_inverse=True)
+        return np.array([zlib.crc32(" ".join(tokens).encode("utf-8", "surrogatepass"))], dtype=np.uint32)
+    # Number each distinct word (a text repeats most of its words) and hash it once.
+    numbering: dict[str, int] = {}
+    positions = np.array([numbering.setdefault(token, len(numbering)) for token in tokens])
     distinct_hashed = np.fromiter(
-        (zlib.crc32(t.encode("utf-8", "surrogatepass")) for t in distinct.tolist()), dtype=np.uint64, count=len(distinct)
+        (zlib.crc32(token.encode("utf-8", "surrogatepass")) for token in numbering),
+        dtype=np.uint64, count=len(numbering),
     )
     words_hashed = distinct_hashed[positions]
     n = len(tokens) - SHINGLE_WORDS + 1
@@ -121,13 +160,15 @@ def shingle_hashes(tokens: list[str]) -> np.ndarray:
         for position, multiplier in enumerate(_POSITION_MULTIPLIERS):
             mixed ^= words_hashed[position:position + n] * multiplier
             mixed ^= mixed >> np.uint64(31)
-    return np.unique(mixed & np.uint64(0xFFFFFFFF))
+    return np.unique((mixed & np.uint64(0xFFFFFFFF)).astype(np.uint32))
 
 
 def signature(hashes: np.ndarray) -> np.ndarray:
     """MinHash values (uint64 array of NUM_PERM) of a text's shingle hashes."""
     minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_permutations(), scheme="affine32", hashfunc=int)
-    minhash.update_batch(hashes)
+    # Python ints: datasketch calls hashfunc on each value, and int() on an
+    # int is several times cheaper than on a numpy scalar.
+    minhash.update_batch(hashes.tolist())
     return minhash.hashvalues
 
 
@@ -160,14 +201,14 @@ def band_keys_matrix(values: np.ndarray) -> np.ndarray:
 
 def statement_band_keys(text: str) -> list[int]:
     """Band keys of a text, or [] when it is too short to compare."""
-    return keys_for(words(text))
+    return keys_for(profile(text))
 
 
-def keys_for(tokens: list[str]) -> list[int]:
-    """Band keys of a text's words, or [] when it is too short to compare."""
-    if len(tokens) < MIN_WORDS:
+def keys_for(text_profile: Profile) -> list[int]:
+    """Band keys of a profiled text, or [] when it is too short to compare."""
+    if text_profile.word_count < MIN_WORDS:
         return []
-    return band_keys(signature(shingle_hashes(tokens)))
+    return band_keys(signature(text_profile.shingles))
 
 
 @dataclass
@@ -177,15 +218,16 @@ class Similarity:
     share: float  # shorter text's shingle count over the longer's
 
 
-def similarity(a: set[str], b: set[str]) -> Similarity:
-    if not a or not b:
+def similarity(a: np.ndarray, b: np.ndarray) -> Similarity:
+    """Similarity of two shingle sets (``shingles()``: sorted, distinct)."""
+    if not len(a) or not len(b):
         return Similarity(0.0, 0.0, 0.0)
-    common = len(a & b)
+    common = len(np.intersect1d(a, b, assume_unique=True))
     small, large = sorted((len(a), len(b)))
     return Similarity(common / (len(a) + len(b) - common), common / small, small / large)
 
 
-def near_duplicate_text(a: set[str], b: set[str]) -> bool:
+def near_duplicate_text(a: np.ndarray, b: np.ndarray) -> bool:
     """Nearly the same text: most shingles shared, or the shorter one is most
     of the longer one nearly word for word (a quote of most of a statement)."""
     sim = similarity(a, b)
@@ -219,9 +261,10 @@ def near_duplicate(a: dict, b: dict) -> bool:
     ``a`` and ``b`` carry text, language, source_kind and speaker."""
     if not same_statement_possible(a, b):
         return False
-    if len(words(a["text"])) < MIN_WORDS or len(words(b["text"])) < MIN_WORDS:
+    profile_a, profile_b = profile(a["text"]), profile(b["text"])
+    if profile_a.word_count < MIN_WORDS or profile_b.word_count < MIN_WORDS:
         return False
-    return near_duplicate_text(shingles(a["text"]), shingles(b["text"]))
+    return near_duplicate_text(profile_a.shingles, profile_b.shingles)
 
 
 # --- the band table -------------------------------------------------------
@@ -250,14 +293,12 @@ def candidates(db, keys: list[int], exclude_id: int | None = None) -> list[dict]
     return [by_id[i] for i in ids if i in by_id]
 
 
-def find_near_duplicate(db, item: dict, keys: list[int], exclude_id: int | None = None,
-                        tokens: list[str] | None = None) -> dict | None:
-    """The stored statement ``item`` nearly duplicates (the most similar), or None.
-    ``tokens``: the item's words, when the caller has them already."""
+def find_near_duplicate(db, item: dict, keys: list[int], exclude_id: int | None = None) -> dict | None:
+    """The stored statement ``item`` nearly duplicates (the most similar), or None."""
     found = candidates(db, keys, exclude_id)
     if not found:
         return None
-    mine = _shingles_of(tokens) if tokens is not None else shingles(item["text"])
+    mine = shingles(item["text"])
     best, best_score = None, 0.0
     for candidate in found:
         if not same_statement_possible(item, candidate):

@@ -92,9 +92,8 @@ class StatementStore:
             # after the quote: it is stored, and leads the quote's cluster.
             self.details["official_over_press"] += 1
             return self._insert_into_cluster(item, document_id, now, self._cluster_of(duplicate_of))
-        tokens = dedupe.words(item["text"])  # folding is the costly part: once per statement
-        keys = dedupe.keys_for(tokens)
-        near = dedupe.find_near_duplicate(self.db, item, keys, tokens=tokens)
+        keys = dedupe.statement_band_keys(item["text"])
+        near = dedupe.find_near_duplicate(self.db, item, keys)
         statement_id = self._insert_statement(item, document_id, now)
         self._add_mention(statement_id, document_id, item, now)
         dedupe.add(self.db, statement_id, keys)

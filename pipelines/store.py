@@ -41,7 +41,9 @@ class StorePipeline:
         self.db = database.connect(self.db_path)
 
     def process_item(self, item):
-        self.buffer.append(ItemAdapter(item).asdict())
+        # A shallow copy: asdict() converts every nested value too, which
+        # cost as much as the near-duplicate check.
+        self.buffer.append(dict(ItemAdapter(item).items()))
         if len(self.buffer) >= self.batch_size:
             self.flush()
         return item

@@ -379,3 +379,18 @@ def test_near_duplicate_within_one_source_by_the_same_speaker_clusters(db, publi
     outcomes, _ = save(db, candidate("statement:1", HANSARD, speaker=TUGENDHAT, published=published),
                        candidate("answer:2", first_sentences(HANSARD, 5), speaker=TUGENDHAT, published=published))
     assert outcomes == [NEW, DUPLICATE]
+
+
+def test_profile_cache_is_bounded_and_gives_what_a_fresh_profile_gives(monkeypatch):
+    """Profiles are cached by text (a statement is profiled again each time it
+    is a candidate); the cache must stay bounded and never change an answer."""
+    monkeypatch.setattr(dedupe, "_PROFILE_CACHE_SIZE", 3)
+    monkeypatch.setattr(dedupe, "_profile_cache", dedupe.OrderedDict())
+    texts = [f"Statement number {n} on the police service stations run from Fuzhou abroad" for n in range(6)]
+    first = [dedupe.profile(t) for t in texts]
+    assert len(dedupe._profile_cache) == 3
+    again = [dedupe.profile(t) for t in texts]
+    for a, b in zip(first, again):
+        assert a.word_count == b.word_count and (a.shingles == b.shingles).all()
+    assert first[0].word_count == len(dedupe.words(texts[0]))
+    assert not first[0].shingles.flags.writeable

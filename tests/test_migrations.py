@@ -40,3 +40,28 @@ def test_connect_is_idempotent_and_uses_wal(db_path):
     assert len(MIGRATIONS.applied(again)) == count
     assert again.journal_mode == "wal"
     assert again.execute("PRAGMA busy_timeout").fetchone()[0] == database.BUSY_TIMEOUT_MS
+
+
+def test_full_text_index_follows_text_changes_only(db_path):
+    """m040: bookkeeping updates (cluster, last seen, digest marks) leave the FTS
+    index alone; a changed title, text or speaker is re-indexed."""
+    db = database.connect(db_path)
+    conn = db.conn
+    conn.execute(
+        "INSERT INTO statements (source, record_id, country, title, text, speaker, text_hash)"
+        " VALUES ('s', 'r1', 'GB', 'Chinese police stations', 'The station in Croydon', 'Tom Tugendhat', 'h1')"
+    )
+
+    def search(word):
+        return [r[0] for r in conn.execute("SELECT rowid FROM statements_fts WHERE statements_fts MATCH ?", [word])]
+
+    before = conn.total_changes  # counts rows written by triggers too
+    conn.execute("UPDATE statements SET cluster_id = 1, last_seen = '2026-11-27T00:00:00Z', update_pending = 0 WHERE id = 1")
+    assert conn.total_changes - before == 1
+    conn.execute("UPDATE statements SET text = 'The station in Glasgow' WHERE id = 1")
+    assert search("glasgow") == [1] and search("croydon") == []
+    conn.execute("UPDATE statements SET speaker = 'Another Minister' WHERE id = 1")
+    assert search("minister") == [1] and search("tugendhat") == []
+    # FTS5 raises "database disk image is malformed" when index and table disagree.
+    conn.execute("INSERT INTO statements_fts (statements_fts) VALUES ('integrity-check')")
+    db.close()
