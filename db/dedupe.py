@@ -10,14 +10,14 @@ How:
   ``text_hash``: case, accents, quotes and dashes), kept as 32-bit hashes.
   Chinese, Japanese and Korean characters count as one word each, having no
   spaces between words.
-- A MinHash signature of NUM_PERM values (datasketch) is cut into BANDS bands
+- A MinHash signature of NUM_PERM values (``signature``) is cut into BANDS bands
   of ROWS values; each band is hashed to one 64-bit ``band_key``. Two texts
   with Jaccard similarity J share at least one band key with probability
   1 - (1 - J**ROWS)**BANDS: 0.93 at J=0.5, 0.99 at J=0.6, 0.36 at J=0.3.
 - The band keys live in the ``statement_bands`` table (primary key
   band_key, statement_id): a new statement's candidates are a handful of
   primary-key lookups, the same cost at a million statements as at ten, and
-  nothing is held in memory (an in-memory datasketch MinHashLSH costs ~3.6 KB
+  nothing is held in memory (an in-memory MinHash LSH index such as datasketch's costs ~3.6 KB
   a document, 3.6 GB at a million).
 - Candidates are then checked exactly on their shingle sets
   (``near_duplicate``): LSH only decides whom to compare with.
@@ -40,7 +40,6 @@ parameters below change.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 import zlib
@@ -48,7 +47,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash
 
 from stationwatch.topic import fold
 
@@ -123,10 +121,32 @@ def shingles(text: str) -> np.ndarray:
     return profile(text).shingles
 
 
-@functools.lru_cache(maxsize=1)
-def _permutations():
-    """datasketch draws its permutations from SEED; draw them once per process."""
-    return MinHash(num_perm=NUM_PERM, seed=SEED).permutations
+def _draw_permutations(seed: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` random affine maps h -> a*h + b (mod 2**32), a odd so that
+    each map is a bijection: the MinHash "permutations". Drawn from numpy's
+    legacy RandomState, whose stream never changes, because the band keys
+    they lead to are stored (the same draws as datasketch 2's "affine32"
+    scheme, which stationwatch used before).
+    """
+    draw = np.random.RandomState(seed)
+    a = draw.randint(0, 1 << 31, count, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = draw.randint(0, 1 << 32, count, dtype=np.uint32)
+    return a, b
+
+
+_PERMUTATION_A, _PERMUTATION_B = _draw_permutations(SEED, NUM_PERM)
+
+
+def _murmur_finalizer(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer (an avalanching bijection), applied
+    before the affine maps so that structure in the input hashes cannot
+    line up with them."""
+    with np.errstate(over="ignore"):
+        values = values ^ (values >> np.uint32(16))
+        values = values * np.uint32(0x85EBCA6B)
+        values = values ^ (values >> np.uint32(13))
+        values = values * np.uint32(0xC2B2AE35)
+        return values ^ (values >> np.uint32(16))
 
 
 # Odd 64-bit multipliers: one per word position in a shingle, so that
@@ -164,12 +184,14 @@ def shingle_hashes(tokens: list[str]) -> np.ndarray:
 
 
 def signature(hashes: np.ndarray) -> np.ndarray:
-    """MinHash values (uint64 array of NUM_PERM) of a text's shingle hashes."""
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_permutations(), scheme="affine32", hashfunc=int)
-    # Python ints: datasketch calls hashfunc on each value, and int() on an
-    # int is several times cheaper than on a numpy scalar.
-    minhash.update_batch(hashes.tolist())
-    return minhash.hashvalues
+    """MinHash values (uint32 array of NUM_PERM) of a text's 32-bit shingle hashes:
+    for each permutation, the smallest permuted hash (all ones for no shingles)."""
+    if not len(hashes):
+        return np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
+    mixed = _murmur_finalizer(np.asarray(hashes, dtype=np.uint32))
+    with np.errstate(over="ignore"):
+        permuted = mixed[:, np.newaxis] * _PERMUTATION_A + _PERMUTATION_B  # wraps: mod 2**32
+    return permuted.min(axis=0)
 
 
 def band_keys(hashvalues: np.ndarray) -> list[int]:

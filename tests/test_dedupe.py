@@ -394,3 +394,19 @@ def test_profile_cache_is_bounded_and_gives_what_a_fresh_profile_gives(monkeypat
         assert a.word_count == b.word_count and (a.shingles == b.shingles).all()
     assert first[0].word_count == len(dedupe.words(texts[0]))
     assert not first[0].shingles.flags.writeable
+
+
+def test_band_keys_are_stable_across_versions():
+    """Band keys are stored (statement_bands): a change to the hashing would
+    silently split every stored statement from its new near-duplicates. These
+    values were computed with datasketch 2.0's MinHash ("affine32", seed 1),
+    which db/dedupe.py used before computing the same signature itself."""
+    english = ("The Chinese Embassy rejected reports of overseas police service stations in Dublin as untrue"
+               " and said the centres help citizens renew driving licences.")
+    chinese = "中国驻外使馆表示所谓海外警察服务站纯属捏造，这些中心只是帮助海外侨胞办理驾照更新等事务。"
+    assert dedupe.statement_band_keys(english)[:4] == [
+        -4342478727109145658, 8617730840216525167, 2692683713279914388, 3200277588531907033]
+    assert dedupe.statement_band_keys(chinese)[:4] == [
+        -4030692695691896634, 5262054844675025070, -1917463307322261191, -1950508494533382611]
+    assert len(dedupe.statement_band_keys(english)) == dedupe.BANDS
+    assert dedupe.statement_band_keys("Short text") == []
