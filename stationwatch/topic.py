@@ -149,23 +149,72 @@ class TermPattern:
         found = []
         if self.pattern is not None:
             found = [(self._name(m.group()), m.start(), m.end()) for m in self.pattern.finditer(folded)]
+        return sorted(found + self.find_cjk(folded), key=lambda hit: hit[1])
+
+    def find_cjk(self, folded: str) -> list[tuple[str, int, int]]:
+        found = []
         for term in self.cjk:
             at = folded.find(term)
             while at != -1:
                 found.append((term, at, at + len(term)))
                 at = folded.find(term, at + len(term))
-        return sorted(found, key=lambda hit: hit[1])
+        return found
 
     def blank(self, folded: str) -> str:
         """Replace every match by spaces of the same length (indexes survive)."""
+        hits = self.find(folded)
+        if not hits:
+            return folded
         chars = list(folded)
-        for _, start, end in self.find(folded):
+        for _, start, end in hits:
             chars[start:end] = " " * (end - start)
         return "".join(chars)
 
 
 def _alternation(terms: list[str]) -> TermPattern | None:
     return TermPattern(terms) if terms else None
+
+
+_LEADING_WORD = re.compile(r"\w+")
+
+
+class TermGroups:
+    """Several TermPatterns found in one pass over the text.
+
+    Each group gets exactly the matches its own ``TermPattern.find`` would
+    give (leftmost, non-overlapping), but the text is scanned once: one regex
+    finds the words a Latin-script term of any group can start with, and
+    only there is each group's pattern tried, anchored. Scanning a 2 KB text
+    once per group (strong, weak, context) cost three times as much.
+    """
+
+    def __init__(self, groups: dict[str, TermPattern | None]):
+        self.groups = {name: pattern for name, pattern in groups.items() if pattern is not None}
+        latin = [p for p in self.groups.values() if p.pattern is not None]
+        first_words = {_LEADING_WORD.match(key) for p in latin for key in p.latin_names}
+        self.starts = None
+        if latin and None not in first_words:
+            words = sorted({m.group() for m in first_words})
+            self.starts = re.compile(rf"(?<!\w){_trie_pattern(words)}\w{{0,{_INFLECTION}}}(?!\w)")
+
+    def find(self, folded: str) -> dict[str, list[tuple[str, int, int]]]:
+        if self.starts is None:  # a term starting with a non-word character: one pass per group
+            return {name: pattern.find(folded) for name, pattern in self.groups.items()}
+        latin = [(name, pattern) for name, pattern in self.groups.items() if pattern.pattern is not None]
+        found: dict[str, list[tuple[str, int, int]]] = {name: [] for name in self.groups}
+        resume = dict.fromkeys(self.groups, 0)  # where each group's previous match ended
+        for word in self.starts.finditer(folded):
+            at = word.start()
+            for name, pattern in latin:
+                if at >= resume[name]:
+                    hit = pattern.pattern.match(folded, at)
+                    if hit is not None:
+                        found[name].append((pattern._name(hit.group()), at, hit.end()))
+                        resume[name] = hit.end()
+        for name, pattern in self.groups.items():
+            if pattern.cjk:
+                found[name] = sorted(found[name] + pattern.find_cjk(folded), key=lambda hit: hit[1])
+        return found
 
 
 @dataclass
@@ -197,6 +246,7 @@ class Topic:
         self.weak = _alternation(weak)
         self.context = _alternation(context)
         self.exclude = _alternation([fold_term(t) for t in spec.get("exclude", []) or []])
+        self.terms = TermGroups({"strong": self.strong, "weak": self.weak, "context": self.context})
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None) -> "Topic":
@@ -224,17 +274,17 @@ class Topic:
         folded = folded.translate(_QUOTES_TO_SPACE)
         if self.exclude is not None:
             folded = self.exclude.blank(folded)
-        hits = _matches(self.strong, folded)
+        found = self.terms.find(folded)
+        hits, contexts = found.get("strong", []), found.get("context", [])
         terms = {term for term, _, _ in hits}
         spans = [(start, end) for _, start, end in hits]
-        contexts = _matches(self.context, folded)
-        stops = [m.start() for m in _SENTENCE_END.finditer(folded)]
-        for term, start, end in _matches(self.weak, folded):
-            near = [
-                c for c in contexts
-                if c[1] >= start - self.window and c[2] <= end + self.window
-                and _same_sentence(stops, min(start, c[1]), max(end, c[2]))
-            ]
+        stops = None  # sentence ends, found only when a weak term has a context word near it
+        for term, start, end in found.get("weak", []):
+            near = [c for c in contexts if c[1] >= start - self.window and c[2] <= end + self.window]
+            if near:
+                if stops is None:
+                    stops = [m.start() for m in _SENTENCE_END.finditer(folded)]
+                near = [c for c in near if _same_sentence(stops, min(start, c[1]), max(end, c[2]))]
             if near:
                 terms.add(term)
                 terms.update(c[0] for c in near)
@@ -261,10 +311,6 @@ def _same_sentence(stops: list[int], lo: int, hi: int) -> bool:
     """No sentence end between ``lo`` and ``hi`` (``stops`` is sorted)."""
     i = bisect.bisect_left(stops, lo)
     return i == len(stops) or stops[i] >= hi
-
-
-def _matches(pattern: TermPattern | None, folded: str) -> list[tuple[str, int, int]]:
-    return pattern.find(folded) if pattern is not None else []
 
 
 def excerpt_around(text: str, start: int, end: int, radius: int = EXCERPT_RADIUS) -> str:

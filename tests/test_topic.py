@@ -107,3 +107,45 @@ def test_excerpt_quotes_the_statement_not_its_question():
     assert judgement.excerpt.startswith("Any attempt to coerce") and judgement.excerpt.endswith("…")
     closed = "We closed the Chinese police station."
     assert TOPIC.judge(question + closed, excerpt_from=len(question)).excerpt == closed
+
+
+# --- one pass for all term groups ------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from stationwatch.topic import _QUOTES_TO_SPACE  # noqa: E402
+
+_GROUPS = {"strong": TOPIC.strong, "weak": TOPIC.weak, "context": TOPIC.context}
+_TERMS = sorted({t for p in _GROUPS.values() for t in [*p.latin_names.values(), *p.cjk]})
+_NOISE = ["the", "police", "station", "chinese", "service", "overseas", "in", "a", "stations", "-", ".", ",",
+          "\n\n", "  ", "policia", "xx", "s", "es", "ing", "中国", "警察"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_TERMS), st.sampled_from(_NOISE)), max_size=40),
+       st.lists(st.sampled_from([" ", "", "-", "s", "en", "'", "x"]), max_size=40))
+def test_one_pass_finds_what_each_group_finds_alone(pieces, joints):
+    """TermGroups (one scan) must give each group exactly its own TermPattern's
+    matches: terms glued to each other, inflected, hyphenated, overlapping."""
+    text = "".join(piece + (joints[i] if i < len(joints) else " ") for i, piece in enumerate(pieces))
+    folded = fold(text)[0].translate(_QUOTES_TO_SPACE)
+    together = TOPIC.terms.find(folded)
+    for name, pattern in _GROUPS.items():
+        assert together[name] == pattern.find(folded), name
+
+
+def test_one_pass_on_real_texts():
+    """The same on the recorded fixtures (every language the spiders read)."""
+    from pathlib import Path
+
+    checked = 0
+    for path in sorted((Path(__file__).parent / "fixtures").rglob("*")):
+        if not path.is_file() or path.suffix not in (".json", ".html", ".xml", ".txt", ".rss", ".atom"):
+            continue
+        folded = fold(path.read_text(encoding="utf-8", errors="replace"))[0].translate(_QUOTES_TO_SPACE)
+        together = TOPIC.terms.find(folded)
+        for name, pattern in _GROUPS.items():
+            assert together[name] == pattern.find(folded), (path.name, name)
+        checked += 1
+    assert checked > 50
