@@ -162,13 +162,16 @@ class TermPattern:
 
     def blank(self, folded: str) -> str:
         """Replace every match by spaces of the same length (indexes survive)."""
-        hits = self.find(folded)
-        if not hits:
-            return folded
-        chars = list(folded)
-        for _, start, end in hits:
-            chars[start:end] = " " * (end - start)
-        return "".join(chars)
+        return _blank(folded, self.find(folded))
+
+
+def _blank(folded: str, hits: list[tuple[str, int, int]]) -> str:
+    if not hits:
+        return folded
+    chars = list(folded)
+    for _, start, end in hits:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
 
 
 def _alternation(terms: list[str]) -> TermPattern | None:
@@ -179,39 +182,54 @@ _LEADING_WORD = re.compile(r"\w+")
 
 
 class TermGroups:
-    """Several TermPatterns found in one pass over the text.
+    """Exclusions blanked, then several TermPatterns found, in one pass over the text.
 
     Each group gets exactly the matches its own ``TermPattern.find`` would
-    give (leftmost, non-overlapping), but the text is scanned once: one regex
-    finds the words a Latin-script term of any group can start with, and
-    only there is each group's pattern tried, anchored. Scanning a 2 KB text
-    once per group (strong, weak, context) cost three times as much.
+    give on the text with the exclusions blanked (leftmost, non-overlapping),
+    but the text is scanned once: one regex finds the words a Latin-script
+    term of any group (or exclusion) can start with, and only there is each
+    group's pattern tried, anchored. Scanning a 2 KB text once per group
+    (exclude, strong, weak, context) cost three times as much.
     """
 
-    def __init__(self, groups: dict[str, TermPattern | None]):
+    def __init__(self, groups: dict[str, TermPattern | None], exclude: TermPattern | None = None):
         self.groups = {name: pattern for name, pattern in groups.items() if pattern is not None}
-        latin = [p for p in self.groups.values() if p.pattern is not None]
+        self.exclude = exclude
+        latin = [p for p in [*self.groups.values(), exclude] if p is not None and p.pattern is not None]
         first_words = {_LEADING_WORD.match(key) for p in latin for key in p.latin_names}
         self.starts = None
         if latin and None not in first_words:
             words = sorted({m.group() for m in first_words})
             self.starts = re.compile(rf"(?<!\w){_trie_pattern(words)}\w{{0,{_INFLECTION}}}(?!\w)")
 
-    def find(self, folded: str) -> dict[str, list[tuple[str, int, int]]]:
+    def find(self, folded: str) -> tuple[str, dict[str, list[tuple[str, int, int]]]]:
+        """(the text with exclusions blanked, each group's matches in it)."""
         if self.starts is None:  # a term starting with a non-word character: one pass per group
-            return {name: pattern.find(folded) for name, pattern in self.groups.items()}
-        latin = [(name, pattern) for name, pattern in self.groups.items() if pattern.pattern is not None]
-        found: dict[str, list[tuple[str, int, int]]] = {name: [] for name in self.groups}
-        resume = dict.fromkeys(self.groups, 0)  # where each group's previous match ended
-        for word in self.starts.finditer(folded):
-            at = word.start()
+            if self.exclude is not None:
+                folded = self.exclude.blank(folded)
+            return folded, {name: pattern.find(folded) for name, pattern in self.groups.items()}
+        starts = [word.start() for word in self.starts.finditer(folded)]
+        if self.exclude is not None:
+            excluded = self._match_at(folded, starts, {"exclude": self.exclude})["exclude"]
+            if excluded:
+                folded = _blank(folded, excluded)
+                # Blanked CJK characters can leave a Latin word newly at a word start.
+                starts = [word.start() for word in self.starts.finditer(folded)]
+        return folded, self._match_at(folded, starts, self.groups)
+
+    @staticmethod
+    def _match_at(folded: str, starts: list[int], groups: dict[str, TermPattern]) -> dict:
+        latin = [(name, pattern) for name, pattern in groups.items() if pattern.pattern is not None]
+        found: dict[str, list[tuple[str, int, int]]] = {name: [] for name in groups}
+        resume = dict.fromkeys(groups, 0)  # where each group's previous match ended
+        for at in starts:
             for name, pattern in latin:
                 if at >= resume[name]:
                     hit = pattern.pattern.match(folded, at)
                     if hit is not None:
                         found[name].append((pattern._name(hit.group()), at, hit.end()))
                         resume[name] = hit.end()
-        for name, pattern in self.groups.items():
+        for name, pattern in groups.items():
             if pattern.cjk:
                 found[name] = sorted(found[name] + pattern.find_cjk(folded), key=lambda hit: hit[1])
         return found
@@ -246,7 +264,7 @@ class Topic:
         self.weak = _alternation(weak)
         self.context = _alternation(context)
         self.exclude = _alternation([fold_term(t) for t in spec.get("exclude", []) or []])
-        self.terms = TermGroups({"strong": self.strong, "weak": self.weak, "context": self.context})
+        self.terms = TermGroups({"strong": self.strong, "weak": self.weak, "context": self.context}, self.exclude)
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None) -> "Topic":
@@ -272,9 +290,7 @@ class Topic:
         folded, index = fold(text)
         # Quotes around a phrase must not break it: undeclared 'police stations'.
         folded = folded.translate(_QUOTES_TO_SPACE)
-        if self.exclude is not None:
-            folded = self.exclude.blank(folded)
-        found = self.terms.find(folded)
+        folded, found = self.terms.find(folded)  # exclusions blanked first
         hits, contexts = found.get("strong", []), found.get("context", [])
         terms = {term for term, _, _ in hits}
         spans = [(start, end) for _, start, end in hits]

@@ -117,7 +117,7 @@ from hypothesis import strategies as st  # noqa: E402
 from stationwatch.topic import _QUOTES_TO_SPACE  # noqa: E402
 
 _GROUPS = {"strong": TOPIC.strong, "weak": TOPIC.weak, "context": TOPIC.context}
-_TERMS = sorted({t for p in _GROUPS.values() for t in [*p.latin_names.values(), *p.cjk]})
+_TERMS = sorted({t for p in [*_GROUPS.values(), TOPIC.exclude] for t in [*p.latin_names.values(), *p.cjk]})
 _NOISE = ["the", "police", "station", "chinese", "service", "overseas", "in", "a", "stations", "-", ".", ",",
           "\n\n", "  ", "policia", "xx", "s", "es", "ing", "中国", "警察"]
 
@@ -127,10 +127,13 @@ _NOISE = ["the", "police", "station", "chinese", "service", "overseas", "in", "a
        st.lists(st.sampled_from([" ", "", "-", "s", "en", "'", "x"]), max_size=40))
 def test_one_pass_finds_what_each_group_finds_alone(pieces, joints):
     """TermGroups (one scan) must give each group exactly its own TermPattern's
-    matches: terms glued to each other, inflected, hyphenated, overlapping."""
+    matches after the exclusions are blanked: terms glued to each other,
+    inflected, hyphenated, overlapping, inside exclusions."""
     text = "".join(piece + (joints[i] if i < len(joints) else " ") for i, piece in enumerate(pieces))
     folded = fold(text)[0].translate(_QUOTES_TO_SPACE)
-    together = TOPIC.terms.find(folded)
+    blanked, together = TOPIC.terms.find(folded)
+    folded = TOPIC.exclude.blank(folded)
+    assert blanked == folded
     for name, pattern in _GROUPS.items():
         assert together[name] == pattern.find(folded), name
 
@@ -144,8 +147,21 @@ def test_one_pass_on_real_texts():
         if not path.is_file() or path.suffix not in (".json", ".html", ".xml", ".txt", ".rss", ".atom"):
             continue
         folded = fold(path.read_text(encoding="utf-8", errors="replace"))[0].translate(_QUOTES_TO_SPACE)
-        together = TOPIC.terms.find(folded)
+        blanked, together = TOPIC.terms.find(folded)
+        folded = TOPIC.exclude.blank(folded)
+        assert blanked == folded, path.name
         for name, pattern in _GROUPS.items():
             assert together[name] == pattern.find(folded), (path.name, name)
         checked += 1
     assert checked > 50
+
+
+def test_blanked_cjk_exclusion_leaves_latin_term_at_a_word_start():
+    """A CJK character is a word character: "餐馆police" has no word start
+    before "police" until the exclusion 中国餐馆 is blanked. The one-pass
+    matcher must look again after blanking, as separate passes would."""
+    topic = Topic({"languages": {"en": {"strong": ["police station"]}, "zh": {"strong": ["海外警察"]}},
+                   "exclude": ["中国餐馆", "petrol station"]})
+    judgement = topic.judge("中国餐馆police station")
+    assert judgement.relevant and judgement.matched_terms == ["police station"]
+    assert not topic.judge("a petrol station").relevant
