@@ -40,6 +40,7 @@ parameters below change.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import zlib
@@ -252,14 +253,26 @@ def similarity(a: np.ndarray, b: np.ndarray) -> Similarity:
 def near_duplicate_text(a: np.ndarray, b: np.ndarray) -> bool:
     """Nearly the same text: most shingles shared, or the shorter one is most
     of the longer one nearly word for word (a quote of most of a statement)."""
+    return near_duplicate_similarity(a, b) is not None
+
+
+def near_duplicate_similarity(a: np.ndarray, b: np.ndarray) -> Similarity | None:
+    """The pair's similarity if it makes them near-duplicates, else None."""
+    small, large = sorted((len(a), len(b)))
+    # Jaccard is at most small/large, and a quote must be half the text:
+    # sizes this far apart rule the pair out before comparing any shingle.
+    if not small or small / large < min(JACCARD_THRESHOLD, CONTAINED_SHARE):
+        return None
     sim = similarity(a, b)
-    return sim.jaccard >= JACCARD_THRESHOLD or (
-        sim.containment >= CONTAINMENT_THRESHOLD and sim.share >= CONTAINED_SHARE
-    )
+    if sim.jaccard >= JACCARD_THRESHOLD or (sim.containment >= CONTAINMENT_THRESHOLD and sim.share >= CONTAINED_SHARE):
+        return sim
+    return None
 
 
-def _speaker_words(name: str | None) -> set[str]:
-    return set(words(name or ""))
+@functools.lru_cache(maxsize=1024)
+def _speaker_words(name: str | None) -> frozenset[str]:
+    """A speaker's words (names recur: the same minister answers hundreds of questions)."""
+    return frozenset(words(name or ""))
 
 
 def same_statement_possible(a: dict, b: dict) -> bool:
@@ -325,12 +338,9 @@ def find_near_duplicate(db, item: dict, keys: list[int], exclude_id: int | None 
     for candidate in found:
         if not same_statement_possible(item, candidate):
             continue
-        theirs = shingles(candidate["text"])
-        if not near_duplicate_text(mine, theirs):
-            continue
-        score = similarity(mine, theirs).jaccard
-        if score > best_score:
-            best, best_score = candidate, score
+        sim = near_duplicate_similarity(mine, shingles(candidate["text"]))
+        if sim is not None and sim.jaccard > best_score:
+            best, best_score = candidate, sim.jaccard
     return best
 
 

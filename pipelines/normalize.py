@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import html
 import re
@@ -37,8 +38,24 @@ def html_to_text(value: str) -> str:
     """Readable text from an HTML fragment: one paragraph per block, scripts dropped.
 
     Spiders select the record's region with Scrapy selectors first; this only
-    sees the fragment (BeautifulSoup on a whole page is ~15x slower).
+    sees the fragment (BeautifulSoup on a whole page is ~15x slower). Short
+    fragments are cached: an answer's context is its question, converted
+    just before as the question's own text.
     """
+    if value and len(value) <= _CACHED_FRAGMENT_CHARS:
+        return _cached_html_to_text(value)
+    return _html_to_text(value)
+
+
+_CACHED_FRAGMENT_CHARS = 20_000  # a cache of 256 fragments stays under ~5 MB
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_html_to_text(value: str) -> str:
+    return _html_to_text(value)
+
+
+def _html_to_text(value: str) -> str:
     if not value:
         return ""
     if not _LOOKS_LIKE_HTML.search(value):
@@ -99,7 +116,10 @@ def _collect_text(node, pieces: list[str]) -> None:
 
 def clean_whitespace(value: str) -> str:
     """NUL and control characters out, spaces folded, paragraphs kept."""
-    value = _CONTROL.sub("", unicodedata.normalize("NFC", value)).replace("\r\n", "\n").replace("\r", "\n")
+    value = _CONTROL.sub("", unicodedata.normalize("NFC", value))
+    if "\n" not in value and "\r" not in value:  # one line: a title, a name
+        return " ".join(value.split())
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
     paragraphs = (" ".join(line.split()) for line in value.split("\n"))
     return "\n\n".join(p for p in paragraphs if p)
 
