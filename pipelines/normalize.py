@@ -124,8 +124,10 @@ def clean_whitespace(value: str) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
+@functools.lru_cache(maxsize=1024)
 def canonical_url(url: str) -> str:
-    """Tracking parameters and fragment removed, query sorted: one URL per page."""
+    """Tracking parameters and fragment removed, query sorted: one URL per page.
+    Cached: the statements of one page (a question and its answer) share it."""
     cleaned = url_query_cleaner(url, TRACKING_PARAMS, remove=True, keep_fragments=False)
     return canonicalize_url(cleaned, keep_fragments=False)
 

@@ -226,6 +226,36 @@ def test_statements_table_newest_first_with_default_facets_and_search(ds):
     assert [r["country"] for r in searched["rows"]] == ["US"]
 
 
+@pytest.mark.parametrize("query", ["", "&_search=police", "&_search=police&country=US", "&source_kind=press"])
+def test_statement_facets_match_datasettes_own_column_facets(ds, query):
+    """The five default facets (web/plugins/stationwatch_facets.py: one query
+    on a search, one per column otherwise) give what Datasette's own column
+    facet gives for the same page: values, counts, order, links, selection."""
+    columns = ["country", "source_kind", "body", "kind", "speaker"]
+    own = "".join(f"&_facet={column}" for column in columns)
+    data = get(ds, f"/stationwatch/statements.json?_facet_size=2{query}{own}").json()
+    facets = data["facet_results"]
+    assert not data.get("facets_timed_out")
+    for column in columns:
+        ours, datasettes = facets[column], facets[f"{column}_2"]  # Datasette's own, named after ours
+        assert ours["type"] == datasettes["type"] == "column"
+        assert ours["truncated"] == datasettes["truncated"]
+        assert ours["results"] == datasettes["results"], column
+        assert ours["hideable"] is False and datasettes["hideable"] is True
+    assert sum(len(facets[column]["results"]) for column in columns) >= 4  # values to compare
+
+
+def test_statement_facet_asked_for_in_the_url(ds):
+    """?_facet_columns=language adds a facet counted the same way, which the
+    page can hide again; a name that is not a column is ignored, not run."""
+    data = get(ds, "/stationwatch/statements.json?_search=police&_facet_columns=language"
+                   "&_facet_columns=nonexistent%22%20OR%201").json()
+    language = data["facet_results"]["language"]
+    assert {r["value"]: r["count"] for r in language["results"]} == {"en": 3}
+    assert language["hideable"] and "_facet_columns=language" not in language["toggle_url"]
+    assert not [name for name in data["facet_results"] if "nonexistent" in name]
+
+
 def test_column_descriptions_and_licence_notes(ds):
     html = get(ds, "/stationwatch/statements").text
     assert 'data-column-description="ISO 3166 alpha-2 code of the country whose body spoke."' in html
@@ -272,6 +302,9 @@ def test_index_page_links_the_chart_and_the_canned_queries(ds):
     html = get(ds, "/").text
     assert '<a href="/-/timeline">' in html
     assert '<a href="/stationwatch/latest_statements">' in html
+    # The search box leads to the ranked search page (the fast one: bench/bench_datasette.py).
+    assert re.search(r'<form class="stationwatch-search" action="/stationwatch/search" method="get">', html)
+    assert 'name="q"' in html
     database_page = get(ds, "/stationwatch").text
     for name in ("latest_statements", "responses_by_country", "timeline", "cluster", "updates", "source_health",
                  "search"):
@@ -392,3 +425,23 @@ def test_chart_keeps_seven_largest_countries_and_sums_the_rest_as_other():
     assert len(geometry["bars"]) == 9  # eight series in January, C0 in March
     assert [value for _, value in geometry["y_ticks"]] == [0, 50, 100]  # January holds 55: the axis tops at 100
     assert chart.nice_ceiling(1) == 1 and chart.nice_ceiling(3) == 5 and chart.nice_ceiling(101) == 200
+
+
+def test_facet_sql_counts_several_columns_in_one_query_as_one_query_each_does():
+    """db/browse.py: the one-pass facet SQL gives each column what its own
+    query gives (order: count, then value), and quotes odd column names."""
+    import sqlite3
+
+    from db import browse
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute('CREATE TABLE t (a TEXT, "we""ird" TEXT)')
+    conn.executemany("INSERT INTO t VALUES (?, ?)",
+                     [("x", "p"), ("y", "p"), ("x", None), ("z", "q"), ("y", "q"), ("x", "r")])
+    rows_sql = "select * from t where rowid in (select rowid from t where rowid > ?)"
+    columns = ["a", 'we"ird']
+    together = conn.execute(browse.facet_counts_sql(rows_sql, columns, 2), [0]).fetchall()
+    for index, column in enumerate(columns):
+        alone = conn.execute(browse.facet_count_sql(rows_sql, column, 2), [0]).fetchall()
+        assert [(value, count) for facet, value, count in together if facet == index] == alone
+    assert conn.execute(browse.facet_count_sql(rows_sql, "a", 5), [0]).fetchall() == [("x", 3), ("y", 2), ("z", 1)]
