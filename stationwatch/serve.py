@@ -67,14 +67,16 @@ def datasette_settings(public: bool = False) -> dict:
     return {**settings.DATASETTE_SETTINGS, **(settings.DATASETTE_PUBLIC_SETTINGS if public else {})}
 
 
-def build_datasette(db_path: str | Path, public: bool = False, settings: dict | None = None):
+def build_datasette(db_path: str | Path, public: bool = False, settings: dict | None = None,
+                    metadata: dict | None = None):
     """A Datasette over ``db_path`` configured as `make serve` configures it
-    (``settings`` replaces the Datasette settings: the benchmark's defaults)."""
+    (``settings`` replaces the Datasette settings: the benchmark's defaults;
+    ``metadata`` replaces db/metadata.yml's: a test's changed query)."""
     from datasette.app import Datasette
 
     return Datasette(
         files=[str(db_path)],
-        metadata=load_metadata(db_path, public),
+        metadata=load_metadata(db_path, public) if metadata is None else metadata,
         template_dir=str(TEMPLATES),
         plugins_dir=str(PLUGINS),
         static_mounts=[(STATIC_MOUNT, str(STATIC))],

@@ -298,6 +298,21 @@ def test_timeline_chart_page_draws_one_bar_per_month_and_country(ds):
     assert '"><svg onload' not in get(ds, '/-/timeline?country="><svg onload=alert(1)>').text
 
 
+def test_timeline_chart_page_says_when_its_query_is_cut_short(sample_db):
+    """A query over sql_time_limit_ms (a big archive without the timeline
+    index) gives a page that says so, not a 500."""
+    metadata = serve.load_metadata(sample_db)
+    timeline = metadata["databases"]["stationwatch"]["queries"]["timeline"]
+    # The same columns, from a query that counts to a billion first.
+    timeline["sql"] = ("with recursive n(i) as (select 1 union all select i + 1 from n where i < 1000000000)"
+                       " select '2023-01' as month, 'GB' as country, count(*) as statements from n"
+                       " where :country = :country")
+    slow = serve.build_datasette(sample_db, settings={"sql_time_limit_ms": 200}, metadata=metadata)
+    response = get(slow, "/-/timeline")
+    assert response.status_code == 200
+    assert "took longer than this server allows" in response.text
+
+
 def test_index_page_links_the_chart_and_the_canned_queries(ds):
     html = get(ds, "/").text
     assert '<a href="/-/timeline">' in html

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from datasette import hookimpl
+from datasette.database import QueryInterrupted
 from datasette.utils import is_url
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup
@@ -193,10 +194,18 @@ async def timeline_page(datasette, request):
     if query is None:
         raise NotFound("The timeline canned query is not configured (db/metadata.yml)")
     country = (request.args.get("country") or "").strip()
-    result = await datasette.get_database(database).execute(query["sql"], {"country": country})
-    months, series = build_series(result.rows)
+    try:
+        result = await datasette.get_database(database).execute(query["sql"], {"country": country})
+    except QueryInterrupted:
+        # Over Datasette's sql_time_limit_ms (a big archive without the
+        # m020 timeline index): say so on the page instead of a 500.
+        result, timed_out = None, True
+    else:
+        timed_out = False
+    months, series = build_series(result.rows if result else [])
     query_params = urlencode({"country": country})
     context = {
+        "timed_out": timed_out,
         "database": database,
         "country": country,
         "months": months,
