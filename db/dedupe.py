@@ -69,12 +69,15 @@ CONTAINED_SHARE = 0.5
 MAX_CANDIDATES = 20
 
 _WORD = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]|[^\W_]+")
+_LATIN_WORD = re.compile(r"[^\W_]+")
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 def words(text: str) -> list[str]:
     """Folded words; each CJK character is a word."""
-    return _WORD.findall(fold(text or "")[0])
+    folded = fold(text or "")[0]
+    # Without CJK characters the alternation's first branch never matches.
+    return (_LATIN_WORD if folded.isascii() else _WORD).findall(folded)
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,10 @@ STATIONWATCH_REPLAY_URL = os.environ.get("STATIONWATCH_REPLAY_URL") or None
 # a day or two late (answers published the morning after) are not missed.
 STATIONWATCH_SINCE_OVERLAP_DAYS = 2
 # Items written per SQLite transaction (PITFALLS: ~105 µs a row batched
-# against ~770 µs with a commit per row).
-STATIONWATCH_STORE_BATCH = 100
+# against ~770 µs with a commit per row; 250 rather than 100 writes fewer,
+# larger full-text segments: store 1.48 -> 1.37 s for 3,000 statements).
+# A crawl killed mid-way loses at most one batch, fetched again next run.
+STATIONWATCH_STORE_BATCH = 250
 # Send stored ETag/Last-Modified; a 304 is unchanged, not parsed (0 re-parses everything).
 STATIONWATCH_CONDITIONAL_REQUESTS = True
 # Responses behind new document versions go to data/archive/<spider>-<time>.warc.gz.
