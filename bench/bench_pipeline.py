@@ -7,7 +7,7 @@ pipelines off (bare Scrapy: download + parse), once with normalize ->
 relevance -> store into a fresh SQLite file. Prints pages/s, CPU seconds and
 peak memory of each crawl process, and the ratio (target: >= 0.7).
 
-    .venv/bin/python bench/bench_pipeline.py [--records 3000] [--rounds 3]
+    .venv/bin/python bench/bench_pipeline.py [--records 3000] [--rounds 5]
 
 Both crawls run with AutoThrottle off and 8 requests per domain: the point
 is the cost of our pipelines, not of politeness delays. The two crawls
@@ -97,7 +97,7 @@ def crawl(server_url: str, db_path: Path, topic_path: Path, pipelines: bool) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=3000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, ReplayServer(manifests=[], entries=entries(args.records)) as server:
         tmp = Path(tmp)
