@@ -17,8 +17,9 @@ How:
 - The band keys live in the ``statement_bands`` table (primary key
   band_key, statement_id): a new statement's candidates are a handful of
   primary-key lookups, the same cost at a million statements as at ten, and
-  nothing is held in memory (an in-memory MinHash LSH index such as datasketch's costs ~3.6 KB
-  a document, 3.6 GB at a million).
+  no index is held in memory (an in-memory MinHash LSH index such as
+  datasketch's costs ~3.6 KB a document, 3.6 GB at a million; what is kept
+  is a bounded cache of recent texts' shingles, ``profile``).
 - Candidates are then checked exactly on their shingle sets
   (``near_duplicate``): LSH only decides whom to compare with.
 
@@ -119,7 +120,7 @@ def shingles(text: str) -> np.ndarray:
 
     Hashes instead of the shingle strings: comparing two texts is then an
     intersection of two sorted integer arrays. Two different shingles of a
-    pair share a hash with probability ~1e-5 at 300 shingles a text, which
+    pair share a hash with probability ~2e-5 at 300 shingles a text, which
     moves a similarity by a fraction of a percent at worst.
     """
     return profile(text).shingles
