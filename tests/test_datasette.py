@@ -245,6 +245,22 @@ def test_statement_facets_match_datasettes_own_column_facets(ds, query):
     assert sum(len(facets[column]["results"]) for column in columns) >= 4  # values to compare
 
 
+def test_statement_facets_counted_together_only_on_a_search(ds, monkeypatch):
+    """One query over the matches on a search; on any other page one query
+    per column, which reads the facet indexes."""
+    from db import browse
+
+    calls = []
+    real = browse.facet_counts_sql
+    monkeypatch.setattr(browse, "facet_counts_sql", lambda *args: calls.append(args) or real(*args))
+    for query, together in (("_search=police", True), ("_search=police&country=US", True), ("country=GB", False),
+                            ("", False)):
+        calls.clear()
+        data = get(ds, f"/stationwatch/statements.json?{query}").json()
+        assert set(data["facet_results"]) == {"country", "source_kind", "body", "kind", "speaker"}
+        assert bool(calls) is together, query
+
+
 def test_statement_facet_asked_for_in_the_url(ds):
     """?_facet_columns=language adds a facet counted the same way, which the
     page can hide again; a name that is not a column is ignored, not run."""

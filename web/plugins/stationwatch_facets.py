@@ -38,9 +38,9 @@ def register_facet_classes():
 
 
 class ColumnsFacet(Facet):
-    """Column facets, all counted by one query. Each result looks exactly like
-    one of Datasette's column facets (type "column"), so pages and JSON are
-    unchanged."""
+    """Column facets: on a search all counted by one query, elsewhere one
+    query each. Each result looks exactly like one of Datasette's column
+    facets (type "column"), so pages and JSON are unchanged."""
 
     type = "columns"
 
@@ -63,7 +63,8 @@ class ColumnsFacet(Facet):
 
     def _is_search(self) -> bool:
         """A full-text search: the page's rows are picked by rowid from the FTS index."""
-        return any(key == "_search" or key.startswith("_search_") for key in self.request.args)
+        return any((key == "_search" or key.startswith("_search_")) and value.strip()
+                   for key, value in self.get_querystring_pairs())
 
     async def _counted_together(self, wanted: list[tuple[str, str]], facet_size: int):
         try:
