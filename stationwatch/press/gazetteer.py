@@ -1,20 +1,27 @@
-"""The gazetteer: which bodies, officials and roles speak for a state.
+"""The gazetteer: which bodies, officials and roles speak for a state, and
+which words of an article say what country it is about.
 
-Data lives in config/gazetteer.yml (extend it there); this module compiles
-it into one alternation per kind of mention, so that a paragraph is scanned
-once and every match says what it named.
+Data lives in config/gazetteer.yml (bodies, functions, officials, country
+words) and stationwatch/press/languages.yml (speech verbs, role words,
+non-state speakers, pronouns per language). This module compiles them into
+one alternation per kind of mention, so that a text is scanned once and every
+match says what it named, and resolves a body from a function ("the interior
+ministry") and the article's country evidence.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 DEFAULT_GAZETTEER = Path(__file__).resolve().parent.parent.parent / "config" / "gazetteer.yml"
+LANGUAGES = Path(__file__).resolve().parent / "languages.yml"
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
 @dataclass(frozen=True)
@@ -22,6 +29,8 @@ class Body:
     name: str
     country: str
     kind: str
+    function: str | None = None
+    region: str | None = None
     hints: tuple = ()
 
 
@@ -34,41 +43,60 @@ class Person:
 
 @dataclass
 class Mention:
-    """One name found in a text: a person, a body, a role word, a non-state
-    speaker or a pronoun, with where it was found."""
+    """One name found in a text, with where it was found.
 
-    kind: str  # person, body, generic, role, unofficial, pronoun
+    kind: person, body (a named body), function (an ambiguous name of a
+    function: "the foreign ministry"), role ("spokesperson", "ministr vnitra":
+    ``function`` set when the word names one), unofficial, parliament,
+    former, pronoun."""
+
+    kind: str
     start: int
     end: int
     text: str
     person: Person | None = None
-    bodies: tuple = ()  # candidate bodies (several when an alias is shared)
-    generic_kind: str | None = None  # "the ministry" points back to a body of this kind
+    bodies: tuple = ()
+    function: str | None = None
 
 
-PRONOUNS = ["he", "she", "they", "hij", "zij", "ze", "sie", "er", "lei", "lui", "ella", "él", "il", "elle"]
+@dataclass(frozen=True)
+class Evidence:
+    start: int
+    end: int
+    country: str
+    region: str | None = None
 
 
-def _alias_pattern(alias: str) -> str:
-    """An alias matches at word boundaries; its first letter in either case
-    (sentence starts), the rest as written (so "Interior" is not "interior")."""
-    alias = " ".join(alias.split())
+def _alias_pattern(alias: str, ignore_case: bool = False) -> str:
+    """Latin aliases match at word boundaries, the first letter in either case
+    (sentence starts), the rest as written unless ``ignore_case``; CJK and
+    Hangul aliases match anywhere (no spaces between words, particles attached)."""
+    alias = " ".join(str(alias).split())
+    if _CJK_CHAR.search(alias):
+        return re.escape(alias).replace(r"\ ", r"\s*")
     first, rest = alias[0], alias[1:]
     head = f"[{re.escape(first.lower())}{re.escape(first.upper())}]" if first.isalpha() else re.escape(first)
     body = re.sub("['’]", "['’]", re.escape(rest).replace(r"\ ", r"\s+"))
-    return rf"(?<!\w){head}{body}(?!\w)"
+    if ignore_case:
+        body = "(?i:" + body + ")"
+    # Latin words end at a Latin letter or digit boundary: "NGO団体" is "NGO".
+    tail = "" if not alias[-1].isalnum() else r"(?![0-9A-Za-z\u00c0-\u024f])"
+    lead = r"(?<![0-9A-Za-z\u00c0-\u024f])" if alias[0].isalnum() else r"(?<![\w-])"
+    return rf"{lead}{head}{body}{tail}"
 
 
 class _Alternation:
     """Many aliases in one regex; each match maps back to its payloads."""
 
-    def __init__(self, entries: list[tuple[str, object]]):
+    def __init__(self, entries: list[tuple[str, object]], ignore_case: bool = False):
         by_alias: dict[str, list] = {}
         for alias, payload in entries:
+            if alias is None or not str(alias).strip():
+                continue
             by_alias.setdefault(" ".join(str(alias).split()), []).append(payload)
         ordered = sorted(by_alias, key=len, reverse=True)  # longest alias wins at a position
         self.payloads = {f"a{i}": by_alias[a] for i, a in enumerate(ordered)}
-        self.regex = re.compile("|".join(f"(?P<a{i}>{_alias_pattern(a)})" for i, a in enumerate(ordered))) if ordered else None
+        self.regex = re.compile("|".join(f"(?P<a{i}>{_alias_pattern(a, ignore_case)})" for i, a in enumerate(ordered))) if ordered else None
 
     def finditer(self, text: str):
         if self.regex is None:
@@ -81,43 +109,93 @@ class _Alternation:
 class Gazetteer:
     bodies: list[Body]
     people: list[Person]
-    speech: dict[str, list[str]] = field(default_factory=dict)
-    actions: dict[str, list[str]] = field(default_factory=dict)
+    languages: dict = field(default_factory=dict)
+    functions: dict = field(default_factory=dict)
+    countries: dict = field(default_factory=dict)
+    actions: dict = field(default_factory=dict)
+    by_function: dict = field(default_factory=dict)
     _names: _Alternation | None = None
-    _roles: _Alternation | None = None
-    _unofficial: _Alternation | None = None
-    _pronouns: re.Pattern | None = None
+    _evidence: _Alternation | None = None
+    _lang_cache: dict = field(default_factory=dict)
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> "Gazetteer":
+    def load(cls, path: str | Path | None = None, languages: str | Path | None = None) -> "Gazetteer":
         spec = yaml.safe_load(Path(path or DEFAULT_GAZETTEER).read_text(encoding="utf-8"))
-        bodies, name_entries = [], []
-        by_name: dict[str, Body] = {}
+        langs = yaml.safe_load(Path(languages or LANGUAGES).read_text(encoding="utf-8"))
+        bodies, entries, by_name, by_function = [], [], {}, {}
         for raw in spec.get("bodies", []):
-            if raw.get("generic"):
-                name_entries += [(a, ("generic", raw.get("kind"))) for a in raw.get("aliases", [])]
-                continue
-            body = Body(raw["name"], raw["country"], raw.get("kind", "government"), tuple(raw.get("hints", [])))
+            body = Body(raw["name"], raw["country"], raw.get("kind", "government"), raw.get("function"), raw.get("region"))
             bodies.append(body)
             by_name[body.name] = body
-            name_entries += [(a, ("body", body)) for a in [body.name, *raw.get("aliases", [])]]
+            by_function.setdefault((body.country, body.function), []).append(body)
+            entries += [(a, ("body", body)) for a in [body.name, *raw.get("aliases", [])]]
         people = []
         for raw in spec.get("people", []):
             if raw["body"] not in by_name:
                 raise ValueError(f"gazetteer: {raw['name']} speaks for unknown body {raw['body']!r}")
             person = Person(raw["name"], raw["role"], by_name[raw["body"]])
             people.append(person)
-            name_entries += [(a, ("person", person)) for a in [person.name, *raw.get("aliases", [])]]
-        gz = cls(bodies, people, spec.get("speech", {}), spec.get("actions", {}))
-        gz._names = _Alternation(name_entries)
-        gz._roles = _Alternation([(r, ("role", None)) for r in spec.get("roles", [])])
-        gz._unofficial = _Alternation([(u, ("unofficial", None)) for u in spec.get("unofficial", [])])
-        gz._pronouns = re.compile(r"(?<!\w)(?:" + "|".join(PRONOUNS) + r")(?!\w)", re.IGNORECASE)
+            entries += [(a, ("person", person)) for a in [person.name, *raw.get("aliases", [])]]
+        functions = spec.get("functions", {}) or {}
+        for name, raw in functions.items():
+            entries += [(a, ("function", name)) for a in raw.get("aliases", []) or []]
+            entries += [(a, ("role", name)) for a in raw.get("roles", []) or []]
+        entries += [(a, ("coref", None)) for a in spec.get("coreference", []) or []]
+        countries = spec.get("countries", {}) or {}
+        evidence = []
+        for code, raw in countries.items():
+            evidence += [(a, (code, None)) for a in raw.get("names", [])]
+            for region, words in (raw.get("regions") or {}).items():
+                evidence += [(w, (code, region)) for w in words]
+        gz = cls(bodies, people, langs, functions, countries, spec.get("actions", {}), by_function)
+        gz._names = _Alternation(entries)
+        gz._evidence = _Alternation(evidence)
         return gz
 
-    def mentions(self, text: str) -> list[Mention]:
-        """Every person, body, role word, non-state speaker and pronoun in
-        ``text`` (quotes should already be masked out), in order."""
+    # -- languages --------------------------------------------------------
+
+    def knows_language(self, language: str | None) -> bool:
+        return bool(language) and language in self.languages
+
+    def language(self, language: str) -> dict:
+        return self.languages.get(language) or {}
+
+    def _language_words(self, language: str) -> _Alternation:
+        if language not in self._lang_cache:
+            words = []
+            for lang in dict.fromkeys((language, "en")):
+                rules = self.language(lang)
+                for kind in ("unofficial", "parliament", "roles", "former"):
+                    words += [(w, kind) for w in rules.get(kind, []) or []]
+            self._lang_cache[language] = _Alternation(words, ignore_case=True)
+        return self._lang_cache[language]
+
+    def words(self, language: str, kind: str) -> re.Pattern:
+        """One pattern for a list of words of ``language`` (and English)."""
+        key = (language, kind)
+        if key not in self._lang_cache:
+            words = list(self.language(language).get(kind, []) or []) + (
+                [] if language == "en" else list(self.language("en").get(kind, []) or []))
+            alternatives = sorted((_alias_pattern(w, True) for w in words if str(w).strip()), key=len, reverse=True)
+            self._lang_cache[key] = re.compile("|".join(alternatives) if alternatives else r"(?!x)x")
+        return self._lang_cache[key]
+
+    def speech_verbs(self, language: str) -> re.Pattern:
+        return self.words(language, "speech")
+
+    def action_verbs(self, language: str) -> re.Pattern:
+        key = (language, "actions")
+        if key not in self._lang_cache:
+            words = list(self.actions.get(language, [])) + ([] if language == "en" else list(self.actions.get("en", [])))
+            alternatives = sorted((_alias_pattern(w, True) for w in words), key=len, reverse=True)
+            self._lang_cache[key] = re.compile("|".join(alternatives) if alternatives else r"(?!x)x")
+        return self._lang_cache[key]
+
+    # -- mentions ---------------------------------------------------------
+
+    def mentions(self, text: str, language: str = "en") -> list[Mention]:
+        """Every person, body, function, role word, non-state speaker and
+        pronoun in ``text`` (quotes masked out first), in order."""
         found: list[Mention] = []
         for m, payloads in self._names.finditer(text):
             kind = payloads[0][0]
@@ -126,38 +204,44 @@ class Gazetteer:
             elif kind == "body":
                 found.append(Mention("body", m.start(), m.end(), m.group(), bodies=tuple(p[1] for p in payloads)))
             else:
-                found.append(Mention("generic", m.start(), m.end(), m.group(), generic_kind=payloads[0][1]))
+                found.append(Mention(kind, m.start(), m.end(), m.group(), function=payloads[0][1]))
         taken = [(x.start, x.end) for x in found]
-        for alternation, kind in ((self._unofficial, "unofficial"), (self._roles, "role")):
-            for m, _ in alternation.finditer(text):
-                if not any(s <= m.start() < e for s, e in taken):
-                    found.append(Mention(kind, m.start(), m.end(), m.group()))
-                    taken.append((m.start(), m.end()))
-        for m in self._pronouns.finditer(text):
+        for m, payloads in self._language_words(language).finditer(text):
+            if any(s <= m.start() < e or s < m.end() <= e for s, e in taken):
+                continue
+            kind = {"roles": "role"}.get(payloads[0], payloads[0])
+            found.append(Mention(kind, m.start(), m.end(), m.group()))
+            taken.append((m.start(), m.end()))
+        for m in self.words(language, "pronouns").finditer(text):
             if not any(s <= m.start() < e for s, e in taken):
                 found.append(Mention("pronoun", m.start(), m.end(), m.group()))
         return sorted(found, key=lambda x: x.start)
 
-    def verbs(self, table: dict, language: str) -> re.Pattern:
-        words = list(table.get(language, [])) + ([] if language == "en" else list(table.get("en", [])))
-        alternatives = sorted((re.escape(w).replace(r"\ ", r"\s+") for w in words), key=len, reverse=True)
-        return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+    def evidence(self, text: str) -> list[Evidence]:
+        """Every word of ``text`` that names a country (or a region of one)."""
+        return [Evidence(m.start(), m.end(), *payloads[0]) for m, payloads in self._evidence.finditer(text)]
 
-    def speech_verbs(self, language: str) -> re.Pattern:
-        return _cached_verbs(self, "speech", language)
+    # -- resolution -------------------------------------------------------
 
-    def action_verbs(self, language: str) -> re.Pattern:
-        return _cached_verbs(self, "actions", language)
+    def adjacent_only(self, country: str) -> bool:
+        return bool((self.countries.get(country) or {}).get("adjacent_only"))
 
+    def body_for(self, country: str | None, function: str | None, regions: Counter | None = None) -> Body | None:
+        """The body doing ``function`` for ``country``; a Land's own body when
+        the article names its region, else the national one."""
+        if country is None or function is None:
+            return None
+        candidates = self.by_function.get((country, function), [])
+        if not candidates:
+            return None
+        regional = [b for b in candidates if b.region and regions and regions.get(b.region)]
+        if regional:
+            return max(regional, key=lambda b: regions[b.region])
+        national = [b for b in candidates if not b.region]
+        return national[0] if national else None
 
-_VERB_CACHE: dict = {}
-
-
-def _cached_verbs(gz: Gazetteer, which: str, language: str) -> re.Pattern:
-    key = (id(gz), which, language)
-    if key not in _VERB_CACHE:
-        _VERB_CACHE[key] = gz.verbs(gz.speech if which == "speech" else gz.actions, language)
-    return _VERB_CACHE[key]
+    def topic_country(self, function: str | None) -> str | None:
+        return (self.functions.get(function) or {}).get("topic_country") if function else None
 
 
 @functools.lru_cache(maxsize=4)

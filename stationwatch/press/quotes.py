@@ -37,6 +37,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from collections import Counter
+
 from stationwatch.press.gazetteer import Body, Gazetteer, Mention, load_gazetteer
 
 _ALWAYS_OPEN = "„「『‚"
@@ -53,6 +55,7 @@ MIN_WORDS = 10
 MERGE_GAP = 140  # characters of attribution allowed between two parts of one statement
 PREVIOUS_SENTENCE = 200  # distance penalty for a name in the sentence before the quote's
 NEXT_SENTENCE = 260  # ... and after it: journalists name the speaker first more often
+SPEECH_VERB_BONUS = 150  # a name next to the quote's speech verb is its speaker
 _APPOSITION_BREAK = re.compile(r"(?<!\w)(?:of|for|von|van|der)(?!\w)", re.IGNORECASE)
 _SPOKES = re.compile(r"spokes|woordvoer|sprecher|portav|porte-parole", re.IGNORECASE)
 _MINISTERIAL = re.compile(r"minist|secretar", re.IGNORECASE)
@@ -101,6 +104,7 @@ class Attributed:
 @dataclass
 class ArticleQuotes:
     statements: list[Attributed] = field(default_factory=list)
+    skipped: str | None = None  # why the article was not read (a language without rules)
 
     def of(self, status: str, kind: str = "quoted_statement") -> list[Attributed]:
         return [s for s in self.statements if s.status == status and s.kind == kind]
@@ -111,12 +115,31 @@ class ArticleQuotes:
         return [s for s in self.statements if s.status == "official"]
 
 
-def find_quotes(paragraphs: list[str]) -> list[Quote]:
-    """Quoted passages in the article text ``"\\n\\n".join(paragraphs)``."""
+_DASH_OPEN = re.compile(r"^[–—-]\s+")
+
+
+def find_quotes(paragraphs: list[str], dash_speech: re.Pattern | None = None) -> list[Quote]:
+    """Quoted passages in the article text ``"\\n\\n".join(paragraphs)``.
+
+    With ``dash_speech`` (languages that quote with a dash: sv, cs, hu), a
+    paragraph opening with a dash is a quote up to its attribution: the last
+    ", <speech verb>" or " – " in it, else the paragraph's end."""
     quotes: list[Quote] = []
     offset = 0
     for index, para in enumerate(paragraphs):
         para = _double_commas(para)
+        dash = _DASH_OPEN.match(para) if dash_speech is not None else None
+        if dash and not any(c in _QUOTE_MARKS for c in para[:3]):
+            end = len(para)
+            tails = [m.start() for m in re.finditer(r",\s+(?=(?:" + dash_speech.pattern + r"))", para)]
+            inner = para.find(" – ", dash.end())
+            if tails:
+                end = tails[-1]
+            elif inner > 0:
+                end = inner
+            quotes.append(Quote(offset + dash.end(), offset + end, index, True, offset))
+            offset += len(para) + 2
+            continue
         inside_from = None
         for i, ch in enumerate(para):
             if ch not in _QUOTE_MARKS:
@@ -164,16 +187,26 @@ class QuoteReader:
     def __init__(self, gazetteer: Gazetteer | None = None):
         self.gz = gazetteer or load_gazetteer()
 
-    def read(self, paragraphs: list[str], language: str = "en", title: str = "") -> ArticleQuotes:
+    def read(self, paragraphs: list[str], language: str = "en", title: str = "",
+             outlet_country: str | None = None) -> ArticleQuotes:
+        language = (language or "").lower()[:2]
+        if not self.gz.knows_language(language):
+            return ArticleQuotes(skipped=f"no attribution rules for language {language or 'unknown'!r}")
         paragraphs = [p.strip() for p in paragraphs if p and p.strip()]
         text = "\n\n".join(_double_commas(p) for p in paragraphs)
-        quotes = find_quotes(paragraphs)
+        speech = self.gz.speech_verbs(language)
+        quotes = find_quotes(paragraphs, speech if self.gz.language(language).get("dash_quotes") else None)
         masked = _mask(text, quotes)
-        mentions = self.gz.mentions(masked)
+        mentions = self.gz.mentions(masked, language)
         stops = [0] + [m.end() for m in _SENTENCE_END.finditer(masked)] + [len(text)]
         para_starts = _paragraph_starts(paragraphs)
-        speech = self.gz.speech_verbs(language)
-        hint_text = title + "\n" + text
+        hint_text = _Evidence(self.gz, title, text, masked, stops, para_starts, paragraphs, outlet_country)
+        self._subjects = self.gz.words(language, "subjects")
+        self._mentions, self._stops = mentions, stops
+        rules = self.gz.language(language)
+        markers = rules.get("subject_markers") or []
+        self._markers = re.compile("|".join(map(re.escape, markers))) if markers else None
+        self._verb_last = bool(rules.get("speaker_before_verb"))
 
         result = ArticleQuotes()
         previous: tuple[Quote, Speaker, Attributed] | None = None
@@ -222,7 +255,7 @@ class QuoteReader:
     # -- speakers ---------------------------------------------------------
 
     def _speaker(self, q: Quote, masked: str, mentions: list[Mention], stops: list[int], speech: re.Pattern,
-                 hint_text: str, last_speaker: Speaker | None) -> Speaker:
+                 ev: "_Evidence", last_speaker: Speaker | None) -> Speaker:
         own_lo, own_hi = _sentence_around(stops, q.open_mark, q.end)
         win_lo = _sentence_around(stops, max(own_lo - 2, 0), max(own_lo - 2, 0))[0] if own_lo > 0 else own_lo
         win_hi = _sentence_around(stops, min(own_hi + 1, len(masked) - 1), min(own_hi + 1, len(masked) - 1))[1]
@@ -237,22 +270,54 @@ class QuoteReader:
                 distance += PREVIOUS_SENTENCE
             elif m.start >= own_hi:
                 distance += NEXT_SENTENCE
+            elif self._at_speech_verb(m, masked, own_lo, own_hi, speech):
+                distance -= SPEECH_VERB_BONUS
             candidates.append((distance, m))
         if not candidates:
             own = masked[own_lo:own_hi]
-            if speech.search(own) and last_speaker is not None:
+            verb = speech.search(own)
+            if verb and last_speaker is not None and not self._new_subject(own, verb):
                 return last_speaker
             return Speaker("unattributed")
         candidates.sort(key=lambda c: c[0])
         nearest = candidates[0][1]
-        return self._resolve(nearest, [m for _, m in candidates], mentions, masked, stops, hint_text, last_speaker, q)
+        return self._resolve(nearest, [m for _, m in candidates], mentions, masked, stops, ev, last_speaker, q)
+
+    def _at_speech_verb(self, m: Mention, masked: str, lo: int, hi: int, speech: re.Pattern) -> bool:
+        """The subject of the attribution: a name right before the speech verb
+        ("Poirier said"), right after it where the language allows ("a indiqué
+        le secrétaire d'État ..., Tom Tugendhat"), or marked as the subject
+        ("대변인은", "長官は")."""
+        if self._markers and self._markers.match(masked, m.end):
+            return True
+        for verb in speech.finditer(masked, lo, hi):
+            if 0 <= lo + 0 and 0 <= verb.start() - m.end <= 25:
+                return True
+            if not self._verb_last and m.kind in ("person", "role", "body", "function") and 0 <= m.start - verb.end() <= 45 \
+                    and not verb.group().lower().startswith(("told", "tell")):
+                return True
+        return False
+
+    def _new_subject(self, sentence: str, verb: re.Match) -> bool:
+        """"zegt een winkelier", "says a local man": the verb has a subject of
+        its own, not a pronoun or nothing; that ends the last speaker's turn."""
+        after = sentence[verb.end():].replace(MASK, " ").split()
+        if not after:
+            return False
+        word = after[0].strip(",.;:")
+        return bool(self._subjects.fullmatch(word)) or (word[:1].isupper() and len(after) > 0 and word.isalpha())
 
     def _resolve(self, m: Mention, window: list[Mention], mentions: list[Mention], masked: str, stops: list[int],
-                 hint_text: str, last_speaker: Speaker | None, q: Quote) -> Speaker:
+                 ev: "_Evidence", last_speaker: Speaker | None, q: Quote) -> Speaker:
+        if m.kind in ("person", "role") and self._former(m, mentions):
+            return Speaker("unofficial", m.text)
         if m.kind == "person":
             return _person_speaker(m)
-        if m.kind == "unofficial":
+        if m.kind in ("unofficial", "former"):
             return Speaker("unofficial", m.text)
+        if m.kind == "parliament":
+            body = self._function_body(m, ev, "parliament")
+            return Speaker("official", m.text, "member of parliament", body) if body else Speaker("unattributed")
         if m.kind == "pronoun":
             # "she said": the subject of the latest sentence naming someone,
             # unless the last speaker spoke after that sentence.
@@ -262,59 +327,90 @@ class QuoteReader:
                 return _person_speaker(subject) if subject.kind == "person" else Speaker("unofficial", subject.text)
             return last_speaker or Speaker("unattributed")
         if m.kind == "role":
+            lo, hi = _sentence_around(stops, m.start, m.end)
+            owner = next((x for x in mentions if x.kind == "unofficial" and lo <= x.start < hi
+                          and (0 <= x.start - m.end <= 30 or 0 <= m.start - x.end <= 3)), None)
+            if owner is not None:  # "a spokesperson for the restaurant", "restaurant spokesperson"
+                return Speaker("unofficial", owner.text)
             # "spokeswoman Maxime Hovenkamp", "il ministro dell'Interno, Matteo Piantedosi"
             # but not "a spokeswoman of minister Nancy Faeser's ministry"
             for x in mentions:
                 if x.kind == "person" and 0 <= x.start - m.end <= 40 and not _APPOSITION_BREAK.search(masked[m.end:x.start]):
                     return _person_speaker(x)
+            if m.function:
+                body = self._function_body(m, ev)
+                if body is None:
+                    return Speaker("unattributed")
+                return Speaker("official", m.text, m.text, body)
             if _MINISTERIAL.search(m.text) and not _SPOKES.search(m.text):
                 earlier = [x for x in mentions if x.end <= m.start and x.kind == "person"]
-                if earlier:  # "de minister", "la secretaria de Estado": the minister just named
+                if earlier and m.start - earlier[-1].end < 400:  # "de minister": the minister just named
                     return _person_speaker(earlier[-1])
-            lo, hi = _sentence_around(stops, m.start, m.end)
-            same_sentence = [x for x in mentions if lo <= x.start < hi and x.kind in ("body", "generic")]
+            same_sentence = [x for x in mentions if lo <= x.start < hi and x.kind in ("body", "function", "person", "coref")]
             body = None
             if same_sentence:
                 nearest = min(same_sentence, key=lambda x: abs(x.start - m.start))
-                body = self._body_of(nearest, mentions, hint_text, stops)
+                body = self._body_of(nearest, ev)
             if body is None:
-                body = self._context_body(m.start, mentions, hint_text, stops)
+                body = self._context_body(m.start, mentions, ev, stops)
             if body is None:
                 return Speaker("unattributed")
             label = "spokesperson" if _SPOKES.search(m.text) or not _MINISTERIAL.search(m.text) else m.text
             return Speaker("official", f"{body.name} spokesperson" if label == "spokesperson" else body.name, m.text, body)
         role = next((r for r in mentions if r.kind == "role" and 0 <= r.start - m.end <= 3), None)
         if role is not None:  # "Dutch foreign ministry spokeswoman ...", "Home Office spokesman"
-            return self._resolve(role, window, mentions, masked, stops, hint_text, last_speaker, q)
-        body = self._body_of(m, mentions, hint_text, stops)
+            body = self._body_of(m, ev)
+            if body is not None:
+                return Speaker("official", f"{body.name} spokesperson", role.text, body)
+            return Speaker("unattributed")
+        body = self._body_of(m, ev)
         if body is None:
             return Speaker("unattributed")
         return Speaker("official", body.name, "statement", body)
 
-    def _body_of(self, m: Mention, mentions: list[Mention], hint_text: str, stops: list[int]) -> Body | None:
-        if m.kind == "generic":
-            return self._context_body(m.start, mentions, hint_text, stops, m.generic_kind)
-        return _pick_by_hints(m.bodies, hint_text)
+    def _former(self, m: Mention, mentions: list[Mention]) -> bool:
+        return any(x.kind == "former" and 0 <= m.start - x.end <= 12 for x in mentions)
 
-    def _context_body(self, position: int, mentions: list[Mention], hint_text: str, stops: list[int],
-                      kind: str | None = None) -> Body | None:
-        """The body "the department" means: the subject (first body named) of
-        the latest sentence before ``position`` that names one of that kind."""
-        def fits(x: Mention) -> bool:
-            if kind is None:
-                return True
-            if x.kind == "generic":
-                return x.generic_kind in (None, kind)
-            body = x.person.body if x.kind == "person" else _pick_by_hints(x.bodies, hint_text)
-            return body is not None and body.kind == kind
+    def _function_body(self, m: Mention, ev: "_Evidence", function: str | None = None) -> Body | None:
+        function = function or m.function
+        for country in ev.countries(m, function):
+            body = self.gz.body_for(country, function, ev.regions)
+            if body is not None:
+                return body
+        return None
 
-        candidates = [x for x in mentions if x.kind in ("body", "generic", "person") and fits(x)]
-        subject = self._latest_subject(position, candidates, stops, kinds=("body", "generic", "person"))
+    def _body_of(self, m: Mention, ev: "_Evidence") -> Body | None:
+        if m.kind == "coref":
+            earlier = [x for x in self._mentions if x.kind != "coref"]
+            return self._context_body(m.start, earlier, ev, self._stops)
+        if m.kind == "person":
+            return m.person.body
+        if m.kind in ("function", "role"):
+            return self._function_body(m, ev) if m.function else None
+        if not m.bodies:
+            return None
+        if len(m.bodies) == 1:
+            return m.bodies[0]
+        for country in ev.countries(m, m.bodies[0].function):
+            found = next((b for b in m.bodies if b.country == country), None)
+            if found:
+                return found
+        return None
+
+    def _context_body(self, position: int, mentions: list[Mention], ev: "_Evidence", stops: list[int]) -> Body | None:
+        """The body an unnamed "spokesperson" speaks for: the subject (first
+        body named) of the latest sentence before ``position`` that names one,
+        within the two sentences before."""
+        candidates = [x for x in mentions if x.kind in ("body", "function", "person") and x.end <= position]
+        candidates = [x for x in candidates if self._body_of(x, ev) is not None]
+        subject = self._latest_subject(position, candidates, stops, kinds=("body", "function", "person"))
         if subject is None:
             return None
-        if subject.kind == "person":
-            return subject.person.body
-        return self._body_of(subject, mentions, hint_text, stops)
+        lo, _ = _sentence_around(stops, position, position)
+        earlier = [s for s in stops if s <= lo]
+        if len(earlier) >= 3 and subject.start < earlier[-3]:
+            return None
+        return self._body_of(subject, ev)
 
     @staticmethod
     def _latest_subject(position: int, mentions: list[Mention], stops: list[int], after: int = -1,
@@ -385,12 +481,12 @@ class QuoteReader:
             verb = verbs.search(sentence)
             if not verb:
                 continue
-            actors = [m for m in mentions if lo <= m.start < hi and m.kind in ("body", "generic", "person")]
+            actors = [m for m in mentions if lo <= m.start < hi and m.kind in ("body", "function", "person", "coref")]
             if not actors:
                 continue
             before_verb = [m for m in actors if m.start < lo + verb.start()] or actors
             actor = before_verb[-1] if before_verb is not actors else actors[0]
-            body = actor.person.body if actor.kind == "person" else self._body_of(actor, mentions, hint_text, stops)
+            body = self._body_of(actor, hint_text)
             if body is None:
                 continue
             sentence_text = " ".join(text[lo:hi].split()).strip(" .") + "."
@@ -430,14 +526,63 @@ def _sentence_around(stops: list[int], start: int, end: int) -> tuple[int, int]:
     return lo, hi
 
 
-def _pick_by_hints(bodies: tuple, hint_text: str) -> Body | None:
-    if not bodies:
+class _Evidence:
+    """Where an article says it is: the country words near a mention, in its
+    sentence, its paragraph, the article (with its headline), and the outlet's
+    country. ``country(mention, function)`` resolves an ambiguous name by that
+    evidence, nearest first, or not at all."""
+
+    ADJACENT = 30  # characters either side: "Chinese foreign ministry", "ministère chinois", "中国外務省"
+
+    def __init__(self, gz: Gazetteer, title: str, text: str, masked: str, stops, para_starts, paragraphs, outlet):
+        self.gz = gz
+        self.stops = stops
+        self.para_spans = [(s, s + len(p)) for s, p in zip(para_starts, paragraphs)]
+        self.near = gz.evidence(masked)
+        self.outlet = outlet
+        everything = gz.evidence(title + "\n" + text)
+        self.article = Counter(e.country for e in everything if not e.region and not gz.adjacent_only(e.country))
+        self.regions = Counter(e.region for e in everything if e.region)
+
+    def _top(self, evidence, strict: bool = False) -> str | None:
+        counts = Counter(e.country for e in evidence if not self.gz.adjacent_only(e.country))
+        if not counts:
+            return None
+        (first, n), *rest = counts.most_common(2) + [(None, 0)]
+        second = rest[0][1]
+        if n > second * (2 if strict else 1):
+            return first
         return None
-    if len(bodies) == 1:
-        return bodies[0]
-    lowered = hint_text.lower()
-    scored = [(sum(lowered.count(h.lower()) for h in b.hints), -i, b) for i, b in enumerate(bodies)]
-    return max(scored)[2]
+
+    def countries(self, m: Mention, function: str | None):
+        """The countries ``m`` may be of, best evidence first: a country word
+        next to it, its sentence, its paragraph, the outlet's country (unless
+        the article is mostly about another), the article, the function's
+        topic country. Each level gives a country only when it is clear."""
+        lo, hi = _sentence_around(self.stops, m.start, m.end)
+        adjacent = [e for e in self.near if lo <= e.start < hi
+                    and (0 <= m.start - e.end <= self.ADJACENT or 0 <= e.start - m.end <= self.ADJACENT or
+                         (e.start <= m.start and e.end >= m.end))]
+        if adjacent:
+            yield min(adjacent, key=lambda e: min(abs(m.start - e.end), abs(e.start - m.end))).country
+            return  # a body qualified by a nationality is that country's or none
+        found = self._top([e for e in self.near if lo <= e.start < hi])
+        if found:
+            yield found
+        para = next(((a, b) for a, b in self.para_spans if a <= m.start <= b), None)
+        if para:
+            found = self._top([e for e in self.near if para[0] <= e.start < para[1]])
+            if found:
+                yield found
+        if self.outlet and (not self.article or self.article.most_common(1)[0][0] == self.outlet
+                            or self.article.get(self.outlet, 0) * 2 >= self.article.most_common(1)[0][1]):
+            yield self.outlet
+        found = self._top(list(self.near), strict=True)
+        if found:
+            yield found
+        topic = self.gz.topic_country(function)
+        if topic:
+            yield topic
 
 
 def _person_speaker(m: Mention) -> Speaker:
