@@ -13,6 +13,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from core.vocab import is_official
 from db.migrations import MIGRATIONS
 
 DEFAULT_DB_PATH = "data/stationwatch.db"
@@ -31,11 +32,19 @@ def connect(path: str | os.PathLike | None = None, migrate: bool = True) -> sqli
     db = sqlite_utils.Database(path)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA foreign_keys = ON")
+    register_functions(db.conn)
     if db.journal_mode != "wal":
         db.enable_wal()
     if migrate:
         MIGRATIONS.apply(db)
     return db
+
+
+def register_functions(conn) -> None:
+    """SQL functions every connection has (Datasette's too, web/plugins):
+    ``is_official(source_kind)`` is core.vocab's rule, so SQL never spells
+    out which kinds are official."""
+    conn.create_function("is_official", 1, lambda kind: int(is_official(kind)), deterministic=True)
 
 
 def utcnow() -> str:

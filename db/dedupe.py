@@ -43,16 +43,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
-import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 
-from stationwatch.topic import fold
+from core.vocab import is_official
+from core.text import shingle_hashes, words  # noqa: F401  (words: part of dedupe's API)
 
-SHINGLE_WORDS = 3
 BANDS = 20
 ROWS = 3
 NUM_PERM = BANDS * ROWS
@@ -69,16 +67,7 @@ CONTAINED_SHARE = 0.5
 # Candidates checked exactly per new statement (most shared bands first).
 MAX_CANDIDATES = 20
 
-_WORD = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]|[^\W_]+")
-_LATIN_WORD = re.compile(r"[^\W_]+")
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
-
-
-def words(text: str) -> list[str]:
-    """Folded words; each CJK character is a word."""
-    folded = fold(text or "")[0]
-    # Without CJK characters the alternation's first branch never matches.
-    return (_LATIN_WORD if folded.isascii() else _WORD).findall(folded)
 
 
 @dataclass(frozen=True)
@@ -152,40 +141,6 @@ def _murmur_finalizer(values: np.ndarray) -> np.ndarray:
         values = values ^ (values >> np.uint32(13))
         values = values * np.uint32(0xC2B2AE35)
         return values ^ (values >> np.uint32(16))
-
-
-# Odd 64-bit multipliers: one per word position in a shingle, so that
-# "police stations closed" and "closed police stations" hash apart.
-_POSITION_MULTIPLIERS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
-
-
-def shingle_hashes(tokens: list[str]) -> np.ndarray:
-    """32-bit hashes of a text's word 3-shingles (one for a short text), sorted and distinct.
-
-    One CRC-32 per distinct word, combined per shingle with numpy: hashing
-    each shingle string in Python cost more than the rest of the store
-    together. CRC-32 is stable across processes (band keys are stored) and
-    spread enough for MinHash.
-    """
-    if not tokens:
-        return np.empty(0, dtype=np.uint32)
-    if len(tokens) < SHINGLE_WORDS:
-        return np.array([zlib.crc32(" ".join(tokens).encode("utf-8", "surrogatepass"))], dtype=np.uint32)
-    # Number each distinct word (a text repeats most of its words) and hash it once.
-    numbering: dict[str, int] = {}
-    positions = np.array([numbering.setdefault(token, len(numbering)) for token in tokens])
-    distinct_hashed = np.fromiter(
-        (zlib.crc32(token.encode("utf-8", "surrogatepass")) for token in numbering),
-        dtype=np.uint64, count=len(numbering),
-    )
-    words_hashed = distinct_hashed[positions]
-    n = len(tokens) - SHINGLE_WORDS + 1
-    with np.errstate(over="ignore"):
-        mixed = np.zeros(n, dtype=np.uint64)
-        for position, multiplier in enumerate(_POSITION_MULTIPLIERS):
-            mixed ^= words_hashed[position:position + n] * multiplier
-            mixed ^= mixed >> np.uint64(31)
-    return np.unique((mixed & np.uint64(0xFFFFFFFF)).astype(np.uint32))
 
 
 def signature(hashes: np.ndarray) -> np.ndarray:
@@ -288,7 +243,7 @@ def same_statement_possible(a: dict, b: dict) -> bool:
     lang_a, lang_b = (a.get("language") or "").lower()[:2], (b.get("language") or "").lower()[:2]
     if lang_a and lang_b and lang_a != lang_b:
         return False
-    if a.get("source_kind") != "press" and b.get("source_kind") != "press":
+    if is_official(a.get("source_kind")) and is_official(b.get("source_kind")):
         sa, sb = _speaker_words(a.get("speaker")), _speaker_words(b.get("speaker"))
         if sa and sb and not (sa <= sb or sb <= sa):
             return False

@@ -1,8 +1,9 @@
-"""The `runs` table: one row per spider run, judged from its stats.
+"""The `runs` table: one row per spider run and its status.
 
 `scrapy crawl` can exit 0 after a failed crawl (PITFALLS), so a run's status
-is decided here from what Scrapy counted, and `make run` / the digest read it
-from this table.
+is judged from what Scrapy counted (stationwatch/runs.judge decides it, with
+the statuses of core/health.py), written here, and `make run` / the digest
+read it from this table.
 """
 
 from __future__ import annotations
@@ -10,18 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from core.health import COMPLETE_STATUSES, FAILURE_STATUSES, SUCCESS_STATUSES, Status
 from db import utcnow
 
-SUCCESS_STATUSES = ("ok", "no_new", "errors")
-FAILURE_STATUSES = ("failed", "layout_changed", "empty_unusual")
-# "skipped" (no API key configured) is neither: it is reported, and the next
-# run still asks from the last successful date.
+__all__ = ["FAILURE_STATUSES", "SUCCESS_STATUSES"]
+
+
+def _placeholders(values) -> str:
+    return ", ".join("?" for _ in values)
 
 
 def start_run(db, spider: str, since: str | None) -> int:
     cursor = db.execute(
-        "INSERT INTO runs (spider, started_at, status, since) VALUES (?, ?, 'running', ?)",
-        [spider, utcnow(), since],
+        "INSERT INTO runs (spider, started_at, status, since) VALUES (?, ?, ?, ?)",
+        [spider, utcnow(), Status.RUNNING.value, since],
     )
     return cursor.lastrowid
 
@@ -47,8 +50,8 @@ def usually_yields_records(db, spider: str, lookback: int = 5) -> bool:
     """Did any of the spider's last successful runs parse records?"""
     row = db.execute(
         "SELECT MAX(records) FROM (SELECT records FROM runs WHERE spider = ? AND status IN"
-        " ('ok', 'no_new', 'errors') ORDER BY started_at DESC LIMIT ?)",
-        [spider, lookback],
+        f" ({_placeholders(SUCCESS_STATUSES)}) ORDER BY started_at DESC LIMIT ?)",
+        [spider, *SUCCESS_STATUSES, lookback],
     ).fetchone()
     return bool(row and row[0])
 
@@ -59,20 +62,35 @@ def last_success_date(db, spider: str) -> dt.date | None:
     A run that lost pages ('errors') does not count: moving the window past
     it would never ask for what those pages held again."""
     row = db.execute(
-        "SELECT MAX(started_at) FROM runs WHERE spider = ? AND status IN ('ok', 'no_new')",
-        [spider],
+        f"SELECT MAX(started_at) FROM runs WHERE spider = ? AND status IN ({_placeholders(COMPLETE_STATUSES)})",
+        [spider, *COMPLETE_STATUSES],
     ).fetchone()
     if not row or not row[0]:
         return None
     return dt.date.fromisoformat(row[0][:10])
 
 
+def resume_since(db, spider: str, default_since: dt.date, overlap_days: int) -> dt.date:
+    """The date a run of ``spider`` asks its source from: the last complete
+    run's date minus ``overlap_days`` (records published a day or two late
+    are not missed), never before ``default_since``; ``default_since`` (a
+    full back-fill) when no run completed yet.
+
+    The one place this is decided: the crawl runner passes it to each spider
+    as ``-a since=``, and a bare ``scrapy crawl`` gets it from the run
+    recorder (stationwatch/runs.py)."""
+    last = last_success_date(db, spider)
+    if last is None:
+        return default_since
+    return max(default_since, last - dt.timedelta(days=overlap_days))
+
+
 def mark_interrupted(db, spider: str) -> int:
     """Runs left 'running' by a killed process are failures, not successes in progress."""
     cursor = db.execute(
-        "UPDATE runs SET status = 'failed', finish_reason = 'interrupted', finished_at = ?"
-        " WHERE spider = ? AND status = 'running'",
-        [utcnow(), spider],
+        "UPDATE runs SET status = ?, finish_reason = 'interrupted', finished_at = ?"
+        " WHERE spider = ? AND status = ?",
+        [Status.FAILED.value, utcnow(), spider, Status.RUNNING.value],
     )
     return cursor.rowcount
 
@@ -90,14 +108,14 @@ def record_process_failure(db, spider: str, started_at: str, reason: str) -> int
     if row is None:
         cursor = db.execute(
             "INSERT INTO runs (spider, started_at, finished_at, status, finish_reason, errors, error_messages)"
-            " VALUES (?, ?, ?, 'failed', 'process', 1, ?)",
-            [spider, started_at, utcnow(), messages],
+            " VALUES (?, ?, ?, ?, 'process', 1, ?)",
+            [spider, started_at, utcnow(), Status.FAILED.value, messages],
         )
         return cursor.lastrowid
     db.execute(
-        "UPDATE runs SET status = 'failed', finish_reason = COALESCE(finish_reason, 'process'), finished_at = ?,"
-        " errors = COALESCE(errors, 0) + 1, error_messages = ? WHERE id = ? AND status = 'running'",
-        [utcnow(), messages, row[0]],
+        "UPDATE runs SET status = ?, finish_reason = COALESCE(finish_reason, 'process'), finished_at = ?,"
+        " errors = COALESCE(errors, 0) + 1, error_messages = ? WHERE id = ? AND status = ?",
+        [Status.FAILED.value, utcnow(), messages, row[0], Status.RUNNING.value],
     )
     return row[0]
 

@@ -28,12 +28,11 @@ import json
 from collections import Counter
 from typing import Callable
 
+from core.health import Outcome
+from core.vocab import is_official
 from db import dedupe, utcnow
 
-NEW, UPDATED, UNCHANGED, DUPLICATE = "new", "updated", "unchanged", "duplicate"
-OUTCOMES = (NEW, UPDATED, UNCHANGED, DUPLICATE)
-
-PRESS = "press"
+NEW, UPDATED, UNCHANGED, DUPLICATE = Outcome.NEW, Outcome.UPDATED, Outcome.UNCHANGED, Outcome.DUPLICATE
 
 STATEMENT_FIELDS = (
     "source", "source_kind", "country", "body", "kind", "published", "speaker",
@@ -84,7 +83,7 @@ class StatementStore:
         exact = self._same_text_elsewhere(item)
         if exact is not None:
             duplicate_of, duplicate_kind = exact
-            if not (_is_official(item) and duplicate_kind == PRESS):
+            if not (is_official(item.get("source_kind")) and not is_official(duplicate_kind)):
                 self._add_mention(duplicate_of, document_id, item, now)
                 self.details["exact"] += 1
                 return DUPLICATE
@@ -120,8 +119,8 @@ class StatementStore:
         point every member at it; return the canonical id."""
         (canonical,) = self.db.execute(
             "SELECT id FROM statements WHERE cluster_id IN (?, ?)"
-            " ORDER BY (source_kind = ?), published IS NULL, published, id LIMIT 1",
-            [cluster_id, statement_id, PRESS],
+            " ORDER BY NOT is_official(source_kind), published IS NULL, published, id LIMIT 1",
+            [cluster_id, statement_id],
         ).fetchone()
         self.db.execute(
             "UPDATE statements SET cluster_id = ? WHERE cluster_id IN (?, ?)",
@@ -172,8 +171,8 @@ class StatementStore:
         """
         row = self.db.execute(
             "SELECT id, source_kind FROM statements WHERE text_hash = ? AND source != ?"
-            " ORDER BY (source_kind = ?), id LIMIT 1",
-            [item["text_hash"], item["source"], PRESS],
+            " ORDER BY NOT is_official(source_kind), id LIMIT 1",
+            [item["text_hash"], item["source"]],
         ).fetchone()
         return (row[0], row[1]) if row else None
 
@@ -233,10 +232,6 @@ class StatementStore:
             " VALUES (?, ?, ?, ?, ?)",
             [statement_id, document_id, item["source"], item["url"], now],
         )
-
-
-def _is_official(item: dict) -> bool:
-    return (item.get("source_kind") or PRESS) != PRESS
 
 
 def archived_response(db, statement_id: int) -> dict | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import html
 import re
 import unicodedata
@@ -14,7 +13,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 from w3lib.url import canonicalize_url, url_query_cleaner
 
-from stationwatch.topic import fold
+from core.text import text_fingerprint  # noqa: F401  (the pipeline's hash)
 
 REQUIRED = ("source", "source_kind", "country", "body", "kind", "url", "record_id")
 TRACKING_PARAMS = (
@@ -30,7 +29,6 @@ _SIMPLE_TAG = re.compile(
     r"""((?:\s+[a-zA-Z_:][-\w:.]*(?:\s*=\s*(?:"[^"<>]*"|'[^'<>]*'))?)*)\s*/?>""",
     re.IGNORECASE,
 )
-_QUOTES_DELETED = str.maketrans("", "", "\"'`")
 _LOOKS_LIKE_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|&[a-zA-Z#0-9]+;")
 
 
@@ -160,13 +158,6 @@ def iso_date(value) -> str | None:
 
     parsed = dateparser.parse(text, settings={"PREFER_DAY_OF_MONTH": "first", "RETURN_AS_TIMEZONE_AWARE": False})
     return parsed.date().isoformat() if parsed else None
-
-
-def text_fingerprint(text: str) -> str:
-    """Hash of the text with case, accents, whitespace, quotes and dashes folded:
-    the same statement reformatted by another site hashes the same."""
-    folded = fold(text)[0].translate(_QUOTES_DELETED)
-    return hashlib.sha1(" ".join(folded.split()).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class NormalizePipeline:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from itemadapter import ItemAdapter
 
+from core.health import Outcome, Stat, dedupe_stat
 import db as database
 from db.store import StatementStore
 from stationwatch.archive import archive_for
-from stationwatch.conditional import STAT_STORE_ERRORS
-from stationwatch.runs import STAT_RUN_ID
 
 
 class StorePipeline:
@@ -18,10 +17,9 @@ class StorePipeline:
     one; the next run fetches those records again (nothing was recorded as
     seen), so nothing is missed.
 
-    Outcomes are counted as ``stationwatch/new``, ``/updated``, ``/unchanged``
-    and ``/duplicate`` (stationwatch/runs.py reads them), and how duplicates
-    were found as ``stationwatch/dedupe/exact``, ``/near`` and
-    ``/official_over_press``. A new document version's response goes to the
+    Outcomes are counted under their ``Stat`` (core/health.py; the run
+    recorder reads them), and how duplicates were found under
+    ``dedupe_stat("exact" | "near" | "official_over_press")``. A new document version's response goes to the
     run's WARC archive (stationwatch/archive.py) when the archive is on.
     """
 
@@ -57,21 +55,21 @@ class StorePipeline:
     def flush(self) -> None:
         if not self.buffer:
             return
-        store = StatementStore(self.db, run_id=self.stats.get_value(STAT_RUN_ID), archiver=self._archiver())
+        store = StatementStore(self.db, run_id=self.stats.get_value(Stat.RUN_ID), archiver=self._archiver())
         try:
             with self.db.atomic():
                 outcomes = [store.save(candidate) for candidate in self.buffer]
         except Exception:
             # Nothing of the batch was written: the conditional-request
             # middleware must not record these pages as seen.
-            self.stats.inc_value(STAT_STORE_ERRORS)
+            self.stats.inc_value(Stat.STORE_ERRORS)
             raise
         finally:
             self.buffer.clear()
         for outcome in outcomes:
-            self.stats.inc_value(f"stationwatch/{outcome}")
+            self.stats.inc_value(Outcome(outcome).stat)
         for detail, count in store.details.items():
-            self.stats.inc_value(f"stationwatch/dedupe/{detail}", count)
+            self.stats.inc_value(dedupe_stat(detail), count)
 
     def close_spider(self):
         try:

@@ -1,29 +1,44 @@
-"""What every stationwatch spider shares: its start date, counters, topic."""
+"""What every stationwatch spider shares: its start date, the statement
+factory, its requirements, counters and topic.
+
+Spiders parse; they never read or write the store. The date to ask from
+comes in as ``-a since=`` (the crawl runner resolves it, and for a bare
+``scrapy crawl`` the run recorder does, both with db.runs.resume_since).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 
 import scrapy
 
-import db as database
-from db import runs as runs_table
-from stationwatch.runs import STAT_LAYOUT_ERRORS, STAT_RECORDS, STAT_SKIPPED
+from core.health import Stat
+from stationwatch.items import Statement
 from stationwatch.topic import load_topic
 
 
 class StationwatchSpider(scrapy.Spider):
-    """Base class: subclasses set name, source_kind, country and default_since.
+    """Base class: subclasses set name, source_kind, country, body, language
+    and default_since, and build their items with ``self.statement(...)``.
 
-    ``self.since`` is the date to ask the source from: ``-a since=YYYY-MM-DD``,
-    else the last successful run's date minus a small overlap, else
-    ``default_since`` (the first run back-fills from the 2022 reports).
+    ``self.since`` is the date to ask the source from: ``-a since=YYYY-MM-DD``
+    (the crawl runner passes the last complete run's date minus an overlap;
+    a bare ``scrapy crawl`` gets the same from the run recorder before the
+    spider's start() runs), else ``default_since`` (the first run back-fills
+    from the 2022 reports).
     """
 
     source_kind: str = ""
     country: str = ""
+    body: str = ""  # the speaking body when a record does not name another
+    language: str = "en"
     default_since = dt.date(2022, 9, 1)
+    # Environment variables the spider cannot ask its source without, each
+    # with how to get one: when one is missing the run is 'skipped' with that
+    # reason and nothing is asked (no subclass checks it itself).
+    requires_env: dict[str, str] = {}
     # A site known to be slow, rate-limited or bot-protected: one request at
     # a time, STATIONWATCH_SLOW_SITE_DELAY seconds apart (zero when replaying).
     slow_site = False
@@ -37,26 +52,41 @@ class StationwatchSpider(scrapy.Spider):
 
     def __init__(self, *args, since: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        # None: not given; the run recorder resolves it from the runs table.
         self.since_arg = dt.date.fromisoformat(since) if since else None
         self.since: dt.date = self.since_arg or self.default_since
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        if spider.since_arg is None:
-            spider.since = spider.resume_date(crawler.settings)
+        missing = spider.missing_requirements()
+        if missing:
+            # An instance attribute wins over the subclass's start(): the
+            # requirement is checked here once, for every spider.
+            spider.start = spider._start_skipped
         return spider
 
-    def resume_date(self, settings) -> dt.date:
-        db = database.connect(settings.get("STATIONWATCH_DB"))
-        try:
-            last = runs_table.last_success_date(db, self.name)
-        finally:
-            db.close()
-        if last is None:
-            return self.default_since
-        overlap = dt.timedelta(days=settings.getint("STATIONWATCH_SINCE_OVERLAP_DAYS", 2))
-        return max(self.default_since, last - overlap)
+    def missing_requirements(self) -> list[str]:
+        return [name for name in self.requires_env if not os.environ.get(name)]
+
+    async def _start_skipped(self):
+        self.skip("; ".join(f"set {name} to {self.requires_env[name]}" for name in self.missing_requirements()))
+        return
+        yield  # an async generator that yields nothing
+
+    def statement(self, *, kind: str, url: str, title: str, published, text: str, record_id: str,
+                  **fields) -> Statement:
+        """A candidate from this spider, with the source's defaults filled in
+        (source, source_kind, country, body, language) and counted as a
+        parsed record (relevant or not). Any field may be given to override
+        a default; Statement checks the vocabularies."""
+        values = {"source": self.name, "source_kind": self.source_kind, "country": self.country,
+                  "body": self.body, "language": self.language}
+        values.update(fields)
+        item = Statement(kind=kind, url=url, title=title, published=published, text=text, record_id=record_id,
+                         **values)
+        self.crawler.stats.inc_value(Stat.RECORDS)
+        return item
 
     def reached_since(self, published) -> bool:
         """True when a listing has reached records older than ``self.since``
@@ -80,21 +110,31 @@ class StationwatchSpider(scrapy.Spider):
     def topic(self):
         return load_topic(self.settings.get("STATIONWATCH_TOPIC"))
 
-    def count_record(self, n: int = 1) -> None:
-        """A record parsed, relevant or not: zero of them is how a silent
-        site redesign shows up."""
-        self.crawler.stats.inc_value(STAT_RECORDS, n)
+    def count_passed_over(self, n: int = 1) -> None:
+        """Records read but left before a statement was made (a listing entry
+        judged off-topic from its title): they count as parsed records, as
+        every ``statement()`` does. Zero records where a source usually has
+        some is how a silent site redesign shows up."""
+        self.crawler.stats.inc_value(Stat.RECORDS, n)
+
+    def lost_record(self, response_or_url, why: str) -> None:
+        """A record known to exist whose text could not be fetched (an answer
+        page that 404s or times out): the run is an error and its date does
+        not move the next run's window past it, so it is asked again."""
+        url = getattr(response_or_url, "url", response_or_url)
+        self.crawler.stats.inc_value(Stat.LOST_RECORDS)
+        self.logger.error("record lost: %s (%s)", why, url)
 
     def skip(self, reason: str) -> None:
         """This run cannot ask the source (no API key set): say why once and
         ask nothing. The run is recorded as 'skipped' with the reason: shown
         in the summary and the digest, neither a success nor a failure."""
-        self.crawler.stats.set_value(STAT_SKIPPED, reason)
+        self.crawler.stats.set_value(Stat.SKIPPED, reason)
         self.logger.warning("%s skipped: %s", self.name, reason)
 
     def layout_changed(self, response, what: str) -> None:
         """The page or API no longer has the shape this spider reads."""
-        self.crawler.stats.inc_value(STAT_LAYOUT_ERRORS)
+        self.crawler.stats.inc_value(Stat.LAYOUT_ERRORS)
         self.logger.error("layout changed? %s at %s", what, response.url)
 
     def json_or_layout_error(self, response, required_key: str):

@@ -80,13 +80,9 @@ class CanadaCommonsSpider(StationwatchSpider):
             self.logger.warning("speech without url or English content skipped at %s: %s",
                                 response.url, speech.get("source_id"))
             return None
-        self.count_record()
         speaker, role = split_attribution(_lang(speech.get("attribution"), "en"))
         committee = path.startswith("/committees/")
-        return Statement(
-            source=self.name,
-            source_kind=self.source_kind,
-            country=self.country,
+        return self.statement(
             body=_committee_body(path) if committee else "House of Commons",
             kind="committee_evidence" if committee else "debate_contribution",
             url=urljoin(WEB, path),

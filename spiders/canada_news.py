@@ -34,7 +34,6 @@ from urllib.parse import urlencode, urlsplit
 import scrapy
 
 from spiders.base import StationwatchSpider
-from stationwatch.items import Statement
 
 API = "https://api.io.canada.ca/io-server/gc/news/{language}/v2"
 PAGE_SIZE = 100
@@ -116,14 +115,11 @@ class CanadaNewsSpider(StationwatchSpider):
             self.layout_changed(response, "no <main> on the news page")
             return
         main = main[0]
-        self.count_record()
         body, source_kind = DEPARTMENTS[department]
         title = clean(" ".join(main.css("h1 ::text").getall())) or entry.get("title") or ""
         parts = urlsplit(response.url)
-        yield Statement(
-            source=self.name,
+        yield self.statement(
             source_kind=source_kind,
-            country=self.country,
             body=body,
             kind=page_kind(main, response),
             url=response.url,

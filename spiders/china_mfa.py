@@ -45,13 +45,12 @@ import scrapy
 from scrapy import Selector
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, resolve_encoding
 
+from core.health import Stat
 from spiders.base import StationwatchSpider
-from stationwatch.items import Statement
 
 BODY = "Ministry of Foreign Affairs"
 SPOKESPERSON_ROLE = "Foreign Ministry Spokesperson"
 MAX_LISTING_PAGES = 200  # EN listings stop at 143 pages, ZH at 29 (reported 2026)
-STAT_REMOVED = "stationwatch/removed_pages"
 
 # (language, kind of its candidates, listing folder, page extension)
 LISTINGS = (
@@ -112,7 +111,7 @@ class ChinaMfaSpider(StationwatchSpider):
     def parse_listing(self, response, language, kind, folder, ext, page):
         html = decoded_html(response)
         if is_removed(response.url, html):
-            self.crawler.stats.inc_value(STAT_REMOVED)
+            self.crawler.stats.inc_value(Stat.REMOVED_PAGES)
             self.logger.warning("listing page removed (maintenance page): %s", response.url)
             return
         selector = Selector(text=html)
@@ -125,10 +124,10 @@ class ChinaMfaSpider(StationwatchSpider):
         for href in dict.fromkeys(links):
             # Each listed transcript is a record seen, new or not: a quiet
             # night must not look like a listing that lost its links.
-            self.count_record()
             url = response.urljoin(href.strip())
             listed = url_date(url)
             if listed is not None and listed < self.since:
+                self.count_passed_over()
                 continue  # a URL's date is never earlier than the conference it holds
             recent += 1
             yield scrapy.Request(url, callback=self.parse_article, cb_kwargs={"language": language, "kind": kind})
@@ -140,7 +139,7 @@ class ChinaMfaSpider(StationwatchSpider):
     def parse_article(self, response, language, kind):
         html = decoded_html(response)
         if is_removed(response.url, html):
-            self.crawler.stats.inc_value(STAT_REMOVED)
+            self.crawler.stats.inc_value(Stat.REMOVED_PAGES)
             self.logger.info("removed page (maintenance page answered instead): %s", response.url)
             return
         page = Selector(text=html)
@@ -154,19 +153,18 @@ class ChinaMfaSpider(StationwatchSpider):
         paragraphs = body_paragraphs(region)
         t_match = T_NUMBER.search(response.url)
         t_number = t_match.group(1) if t_match else response.url  # the CMS's document number
-        common = dict(
-            source=self.name, source_kind=self.source_kind, country=self.country, body=BODY, url=response.url,
+        common = dict( source_kind=self.source_kind, country=self.country, body=BODY, url=response.url,
             title=title, published=published.isoformat() if published else None, language=language,
         )
         pairs = split_questions_and_answers(paragraphs, spokesperson, language)
         if not pairs:
             # A statement or remarks page without questions: one candidate.
-            yield Statement(**common, kind=kind, text="\n\n".join(p.text for p in paragraphs),
+            yield self.statement(**common, kind=kind, text="\n\n".join(p.text for p in paragraphs),
                             record_id=t_number, speaker=spokesperson, speaker_role=SPOKESPERSON_ROLE,
                             raw=region.get(), raw_type="html")
             return
         for n, pair in enumerate(pairs, start=1):
-            yield Statement(
+            yield self.statement(
                 **common, kind=kind, text=pair.answer, record_id=f"{t_number}:{n}",
                 speaker=pair.speaker or spokesperson, speaker_role=SPOKESPERSON_ROLE,
                 context=pair.question, raw=pair.raw, raw_type="html",

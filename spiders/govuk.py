@@ -41,7 +41,6 @@ from urllib.parse import urlencode
 import scrapy
 
 from spiders.base import StationwatchSpider
-from stationwatch.items import Statement
 
 WEB = "https://www.gov.uk"
 SEARCH_API = f"{WEB}/api/search.json"
@@ -135,16 +134,13 @@ class GovukSpider(StationwatchSpider):
         if not isinstance(body_html, str):
             self.layout_changed(response, "a content item without details.body")
             return
-        self.count_record()
         speaker, role = _speaker_and_role(item)
         body, source_kind = _speaking_body(item)
         locale = item.get("locale") or "en"
-        yield Statement(
-            source=self.name,
+        yield self.statement(
             source_kind=source_kind,
-            country=self.country,
             body=body,
-            kind=item.get("document_type") or item.get("schema_name") or "news_article",
+            kind=govuk_kind(item.get("document_type") or item.get("schema_name")),
             url=f"{WEB}{item['base_path']}",
             fetch_url=response.url,
             title=item.get("title") or "",
@@ -203,3 +199,18 @@ def _speaker_and_role(item: dict) -> tuple[str | None, str | None]:
     roles = links.get("roles") or []
     role = roles[0].get("title") if len(roles) == 1 else None
     return speaker, role
+
+
+# GOV.UK's document types (the Content API's document_type) -> Statement.kind.
+GOVUK_KINDS = {
+    "news_story": "news_article", "world_news_story": "news_article", "press_release": "press_release",
+    "speech": "speech", "authored_article": "news_article", "oral_statement": "oral_statement",
+    "written_statement": "written_statement", "correspondence": "correspondence",
+    "government_response": "government_response", "policy_paper": "policy_paper",
+    "statement_to_parliament": "oral_statement", "news_article": "news_article",
+}
+
+
+def govuk_kind(document_type: str | None) -> str:
+    """A GOV.UK document type as a Statement.kind ("document" when unknown)."""
+    return GOVUK_KINDS.get(document_type or "", "document")

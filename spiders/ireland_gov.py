@@ -40,7 +40,6 @@ from urllib.parse import urlencode
 import scrapy
 
 from spiders.base import StationwatchSpider
-from stationwatch.items import Statement
 
 LISTING = "https://www.gov.ie/en/publications/"
 DFA_ORGANISATION = "department-of-foreign-affairs"
@@ -77,7 +76,6 @@ class IrelandGovSpider(StationwatchSpider):
             return
         reached_since = False
         for entry in results.css("ul[reboot-site-list] > li"):
-            self.count_record()
             href = entry.css("a::attr(href)").get()
             meta = [part.strip() for part in " ".join(entry.css("p ::text").getall()).split(";")]
             published = _listing_date(meta[0] if meta else "")
@@ -85,9 +83,11 @@ class IrelandGovSpider(StationwatchSpider):
                 self.layout_changed(response, "a listing entry without link or date")
                 continue
             if published < self.since:
+                self.count_passed_over()
                 reached_since = True  # newest first: everything after is older still
                 continue
             if len(meta) > 2 and meta[2] and meta[2].lower() not in STATEMENT_LABELS:
+                self.count_passed_over()
                 continue
             yield response.follow(
                 href,
@@ -114,10 +114,8 @@ class IrelandGovSpider(StationwatchSpider):
         published = header.css("time::attr(datetime)").get() or (listed_on.isoformat() if listed_on else None)
         speaker, role = speaker_and_role(response.css("[reboot-markdown-paragraph] p"))
         body = organisation or "Government of Ireland"
-        yield Statement(
-            source=self.name,
+        yield self.statement(
             source_kind="ministry" if body.startswith("Department") else "government",
-            country=self.country,
             body=body,
             kind=label.lower().replace(" ", "_"),
             url=response.url,

@@ -42,7 +42,6 @@ import scrapy
 from scrapy import Selector
 
 from spiders.base import StationwatchSpider
-from stationwatch.items import Statement
 from stationwatch.topic import fold
 
 API = "https://opendata.rijksoverheid.nl/v1/sources/rijksoverheid"
@@ -85,7 +84,6 @@ class NlGovernmentSpider(StationwatchSpider):
             return
         records = root.xpath("./*")
         for record in records:
-            self.count_record()
             record_id = _text(record, "id")
             if not record_id:
                 self.layout_changed(response, "a list item without id")
@@ -94,6 +92,8 @@ class NlGovernmentSpider(StationwatchSpider):
             if _text(record, "type") == TRANSCRIPT_TYPE or self.mentions_topic_words(summary):
                 # Built from the id, not the item's dataurl: the id is what the API promises.
                 yield scrapy.Request(f"{API}/{feed}/{record_id}", callback=self.parse_detail)
+            else:
+                self.count_passed_over()
         if records:  # the API ends with an empty page, not a total
             yield self.page(feed, offset + ROWS)
 
@@ -115,11 +115,9 @@ class NlGovernmentSpider(StationwatchSpider):
         body = _text(root, "authorities/department") or _text(root, "creators/department") or "Rijksoverheid"
         language = (_text(root, "languages/language") or "nl").split("-")[0].lower()
         common = dict(
-            source=self.name,
             source_kind="ministry" if body.startswith("Ministerie") else "government",
-            country=self.country,
             body=body,
-            kind=KINDS.get(doc_type, doc_type or "document"),
+            kind=KINDS.get(doc_type, "document"),
             url=_text(root, "canonical") or response.url,  # the public page; the API's if none is named
             fetch_url=response.url,
             published=published_date(root),
@@ -132,7 +130,7 @@ class NlGovernmentSpider(StationwatchSpider):
         blocks = [(_text(b, "paragraphtitle"), _text(b, "paragraph")) for b in root.xpath("content/contentblock")]
         if doc_type == TRANSCRIPT_TYPE:
             for number, turn in enumerate(transcript_statements(introduction, blocks)):
-                yield Statement(
+                yield self.statement(
                     **common,
                     title=f"{title}: {turn['heading']}" if turn["heading"] else title,
                     text=turn["text"],
@@ -143,7 +141,7 @@ class NlGovernmentSpider(StationwatchSpider):
                 )
             return
         content = "".join(f"<h2>{heading}</h2>{paragraph}" if heading else paragraph for heading, paragraph in blocks)
-        yield Statement(
+        yield self.statement(
             **common,
             title=title,
             text=(introduction + content) or title,  # PDF-only letters: the title is all there is

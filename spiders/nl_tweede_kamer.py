@@ -37,7 +37,6 @@ from urllib.parse import quote
 import scrapy
 
 from spiders.base import StationwatchSpider
-from stationwatch.items import Statement
 
 API = "https://gegevensmagazijn.tweedekamer.nl/OData/v4/2.0"
 WEB = "https://www.tweedekamer.nl/kamerstukken/kamervragen/detail"
@@ -86,7 +85,6 @@ class NlTweedeKamerSpider(StationwatchSpider):
         if not number:
             self.layout_changed(response, "a Zaak without Nummer")
             return
-        self.count_record()
         actors = _live(case.get("ZaakActor"))
         documents = _live(case.get("Document"))
         asker = _actor(actors, "Indiener")
@@ -100,7 +98,7 @@ class NlTweedeKamerSpider(StationwatchSpider):
                       fetch_url=response.url, title=case.get("Onderwerp") or question_text,
                       language="nl", raw=raw, raw_type="json")
         question_id = f"question:{number}"
-        yield Statement(
+        yield self.statement(
             **common,
             body="Tweede Kamer",
             kind="written_question",
@@ -112,7 +110,7 @@ class NlTweedeKamerSpider(StationwatchSpider):
             speaker_role=_member_role(asker),
         )
         for answer in (d for d in documents if (d.get("Soort") or "").startswith(ANSWER_SOORT)):
-            yield Statement(
+            yield self.statement(
                 **common,
                 body=_office(minister) or "Regering",
                 kind="written_answer",

@@ -103,7 +103,6 @@ class OireachtasSpider(StationwatchSpider):
             if not question or not question.get("uri") or not question.get("date"):
                 self.layout_changed(response, "a result without question.uri or question.date")
                 continue
-            self.count_record()
             section = question.get("debateSection") or {}
             xml_uri = ((section.get("formats") or {}).get("xml") or {}).get("uri")
             heading = (section.get("showAs") or "").strip()
@@ -128,10 +127,7 @@ class OireachtasSpider(StationwatchSpider):
         addressee = ((question.get("to") or {}).get("showAs") or "").strip()
         heading = ((question.get("debateSection") or {}).get("showAs") or "").strip()
         oral = question.get("questionType") == "oral"
-        return Statement(
-            source=self.name,
-            source_kind=self.source_kind,
-            country=self.country,
+        return self.statement(
             body=CHAMBER_BODY.get(chamber, house.get("showAs") or "Houses of the Oireachtas"),
             kind="oral_question" if oral else "written_question",
             url=question_page(question),
@@ -167,7 +163,6 @@ class OireachtasSpider(StationwatchSpider):
             answer = node.xpath("following-sibling::speech[1]")
             if not answer:
                 continue  # not answered yet
-            self.count_record()
             answered_speeches.add(answer.attrib.get("eId"))
             yield self.speech_statement(
                 record, answer[0], section[0], response.url,
@@ -176,7 +171,6 @@ class OireachtasSpider(StationwatchSpider):
         for section in {s.attrib.get("eId"): s for s in record.body.xpath(".//question/ancestor::debateSection[1]")}.values():
             for speech in section.xpath("./speech"):
                 if speech.attrib.get("eId") not in answered_speeches:
-                    self.count_record()
                     yield self.speech_statement(record, speech, section, response.url, kind="debate_contribution")
 
     def answer_section_failed(self, failure):
@@ -215,7 +209,6 @@ class OireachtasSpider(StationwatchSpider):
             if section.xpath("./question"):
                 continue  # questions and their answers come from the questions walk
             for speech in section.xpath("./speech"):
-                self.count_record()
                 yield self.speech_statement(record, speech, section, response.url, kind="debate_contribution", body=body)
 
     # Shared --------------------------------------------------------------
@@ -230,10 +223,7 @@ class OireachtasSpider(StationwatchSpider):
         extra = {}
         if question is not None:
             extra = dict(question_record_id=question_record_id(question), context=(question.get("showAs") or "").strip())
-        return Statement(
-            source=self.name,
-            source_kind=self.source_kind,
-            country=self.country,
+        return self.statement(
             body=body or CHAMBER_BODY.get(record.chamber, record.chamber),
             kind=kind,
             url=url or section_page(record, section.attrib.get("eId") or ""),

@@ -29,10 +29,11 @@ import scrapy
 import yaml
 from scrapy.http import TextResponse
 
+from core.health import press_stat
 from spiders.base import StationwatchSpider
 from stationwatch.press.extract import extract_article
 from stationwatch.press.quotes import QuoteReader
-from stationwatch.press.statements import STAT_PREFIX, article_statements
+from stationwatch.press.statements import article_statements
 
 DEFAULT_FEEDS = Path(__file__).resolve().parent.parent / "config" / "feeds.yml"
 KINDS = ("rss", "atom", "rdf", "search")
@@ -97,7 +98,7 @@ class PressFeedsSpider(StationwatchSpider):
             self.layout_changed(response, f"{feed.name}: not a feed ({parsed.get('bozo_exception') or 'unknown format'})")
             return
         for entry in parsed.entries:
-            self.count_record()
+            self.count_passed_over()
             link = entry.get("link")
             if not link:
                 self.layout_changed(response, f"{feed.name}: an item without a link")
@@ -107,7 +108,7 @@ class PressFeedsSpider(StationwatchSpider):
                 continue
             title = _strip_publisher(entry.get("title") or "", entry) if feed.kind == "search" else entry.get("title") or ""
             if feed.kind != "search" and not self.topic.judge(f"{title}\n\n{entry.get('summary') or ''}").relevant:
-                self.crawler.stats.inc_value(STAT_PREFIX + "feed_items_off_topic")
+                self.crawler.stats.inc_value(press_stat("feed_items_off_topic"))
                 continue
             outlet = feed.outlet or (entry.get("source") or {}).get("title") or urlsplit(link).netloc
             yield scrapy.Request(_publisher_link(link), callback=self.parse_article,
@@ -119,7 +120,7 @@ class PressFeedsSpider(StationwatchSpider):
             return
         if urlsplit(response.url).netloc in SEARCH_HOSTS:
             # Google's article link did not redirect to the publisher.
-            self.crawler.stats.inc_value(STAT_PREFIX + "unresolved_links")
+            self.crawler.stats.inc_value(press_stat("unresolved_links"))
             self.logger.warning("%s: search link did not lead to the article: %s", feed.name, response.url)
             return
         article = extract_article(response.text, response.url)

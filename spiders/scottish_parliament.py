@@ -37,7 +37,6 @@ import re
 import scrapy
 
 from spiders.base import StationwatchSpider
-from stationwatch.items import Statement
 
 API = "https://data.parliament.scot/api"
 WEB_QUESTION = "https://www.parliament.scot/chamber-and-committees/questions-and-answers/question?ref={ref}"
@@ -109,10 +108,10 @@ class ScottishParliamentSpider(StationwatchSpider):
                 # The EventID is the question's reference and its page's address.
                 self.layout_changed(response, "a question row without EventID")
                 continue
-            self.count_record()
             dates = [row_date(row, name, self.logger) for name in ("SubmissionDateTime", "AnswerDate", "MeetingDate")]
             known = [d for d in dates if d]
             if known and max(known) < since:
+                self.count_passed_over()
                 continue  # nothing new on this row since the last run
             yield from self.question_and_answer(row, response)
 
@@ -125,15 +124,14 @@ class ScottishParliamentSpider(StationwatchSpider):
         asked_on = row_date(row, "MeetingDate", self.logger) if question_kind == "oral_question" else None
         party = (row.get("Party") or "").strip()
         msp_id = row.get("MSPID")
-        common = dict(
-            source=self.name, source_kind=self.source_kind, country=self.country,
+        common = dict( source_kind=self.source_kind, country=self.country,
             url=WEB_QUESTION.format(ref=ref),
             fetch_url=response.url, title=(row.get("Title") or "").strip() or f"{label} {ref}",
             language="en", raw=json.dumps(row, sort_keys=True, ensure_ascii=False), raw_type="json",
         )
         question_record_id = f"question:{ref}"
         question_text = row.get("ItemText") or ""
-        yield Statement(
+        yield self.statement(
             **common,
             body="Scottish Parliament",
             kind=question_kind,
@@ -146,7 +144,7 @@ class ScottishParliamentSpider(StationwatchSpider):
         if (row.get("AnswerText") or "").strip():
             answerer = " ".join(str(row.get("AnsweredByMSP") or "").split())
             answerer = re.sub(r"\s*\(on behalf of .*\)$", "", answerer) or None
-            yield Statement(
+            yield self.statement(
                 **common,
                 body="Scottish Government",
                 kind=answer_kind,

@@ -34,7 +34,6 @@ from urllib.parse import urlencode
 import scrapy
 
 from spiders.base import StationwatchSpider
-from stationwatch.items import Statement
 
 API = "https://hansard-api.parliament.uk"
 WEB = "https://hansard.parliament.uk"
@@ -110,12 +109,8 @@ class UkHansardSpider(StationwatchSpider):
             if item_id is None:
                 self.logger.warning("contribution without ExternalId or ItemId in %s: skipped", ext_id)
                 continue
-            self.count_record()
             speaker, role = split_attribution(first.get("AttributedTo") or "", house)
-            yield Statement(
-                source=self.name,
-                source_kind=self.source_kind,
-                country=self.country,
+            yield self.statement(
                 body=HOUSE_BODY.get(house, house),
                 kind="debate_contribution",
                 url=url,

@@ -19,7 +19,6 @@ from urllib.parse import urlencode
 import scrapy
 
 from spiders.base import StationwatchSpider
-from stationwatch.items import Statement
 
 API = "https://questions-statements-api.parliament.uk/api"
 WEB = "https://questions-statements.parliament.uk"
@@ -75,18 +74,16 @@ class UkParliamentQuestionsSpider(StationwatchSpider):
         q = data["value"]
         if q.get("isWithdrawn"):
             return
-        self.count_record()
         raw = json.dumps(q, sort_keys=True, ensure_ascii=False)
         tabled = (q.get("dateTabled") or "")[:10]
         url = f"{WEB}/written-questions/detail/{tabled}/{q['uin']}"
         house = q.get("house") or "Commons"
         asker = q.get("askingMember") or {}
-        common = dict(
-            source=self.name, source_kind=self.source_kind, country=self.country, url=url,
+        common = dict( source_kind=self.source_kind, country=self.country, url=url,
             fetch_url=response.url, title=q.get("heading") or "", language="en", raw=raw, raw_type="json",
         )
         question_record_id = f"question:{q['id']}"
-        yield Statement(
+        yield self.statement(
             **common,
             body=HOUSE_BODY.get(house, house),
             kind="written_question",
@@ -98,7 +95,7 @@ class UkParliamentQuestionsSpider(StationwatchSpider):
         )
         if q.get("answerText"):
             minister = q.get("answeringMember") or {}
-            yield Statement(
+            yield self.statement(
                 **common,
                 body=q.get("answeringBodyName") or HOUSE_BODY.get(house, house),
                 kind="written_answer",
@@ -116,13 +113,9 @@ class UkParliamentQuestionsSpider(StationwatchSpider):
         if data is None:
             return
         s = data["value"]
-        self.count_record()
         made = (s.get("dateMade") or "")[:10]
         member = s.get("member") or {}
-        yield Statement(
-            source=self.name,
-            source_kind=self.source_kind,
-            country=self.country,
+        yield self.statement(
             body=s.get("answeringBodyName") or HOUSE_BODY.get(s.get("house"), "UK Parliament"),
             kind="written_statement",
             url=f"{WEB}/written-statements/detail/{made}/{s['uin']}",

@@ -45,7 +45,6 @@ from urllib.parse import urlencode
 import scrapy
 
 from spiders.base import StationwatchSpider
-from stationwatch.items import Statement
 
 API = "https://api.govinfo.gov"
 WEB = "https://www.govinfo.gov"
@@ -76,14 +75,10 @@ class UsCongressSpider(StationwatchSpider):
     source_kind = "parliament"
     country = "US"
 
+    requires_env = {KEY_ENV: "an api.data.gov key to crawl the Congressional Record (https://api.data.gov/signup/)"}
     slow_site = True  # an api.data.gov key allows about 1,000 requests an hour
 
     async def start(self):
-        key = os.environ.get(KEY_ENV)
-        if not key:
-            self.skip(f"set {KEY_ENV} to an api.data.gov key to crawl the "
-                      "Congressional Record (https://api.data.gov/signup/)")
-            return
         since = f"{self.since.isoformat()}T00:00:00Z"
         yield self.api(f"{API}/collections/CREC/{since}?{urlencode({'pageSize': PAGE_SIZE, 'offsetMark': '*'})}",
                        self.parse_collection)
@@ -137,17 +132,13 @@ class UsCongressSpider(StationwatchSpider):
         if not pre:
             self.layout_changed(response, "no <pre> text in the article")
             return
-        self.count_record()
         text = "".join(pre.xpath(".//text()").getall())
         published = article_date(text) or _date_from_id(granule_id)
         body, kind, member_role = SECTIONS[section]
         raw = response.text
         for number, (who, chair, words) in enumerate(turns(text), start=1):
             speaker, role = (chair, _office(who)) if chair else _speaker_and_role(who, member_role)
-            yield Statement(
-                source=self.name,
-                source_kind=self.source_kind,
-                country=self.country,
+            yield self.statement(
                 body=body,
                 kind=kind,
                 url=f"{WEB}/app/details/{package_id}/{granule_id}",

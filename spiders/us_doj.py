@@ -79,26 +79,23 @@ class UsDojSpider(StationwatchSpider):
             if published is None or not record.get("uuid"):
                 self.layout_changed(response, "a result without uuid or date")
                 continue
-            self.count_record()
             if published < self.since:
+                self.count_passed_over()
                 reached_since = True
                 continue
             if record["uuid"] in self.seen_uuids:
                 continue
             self.seen_uuids.add(record["uuid"])
-            yield self.statement(record, published, response.url)
+            yield self.release_statement(record, published, response.url)
         resultset = (data.get("metadata") or {}).get("resultset") or {}
         count = int(resultset.get("count") or 0)
         pagesize = int(resultset.get("pagesize") or PAGE_SIZE)
         if results and not reached_since and (page + 1) * pagesize < count:
             yield self.search(term, page + 1)
 
-    def statement(self, record: dict, published: dt.date, fetch_url: str) -> Statement:
+    def release_statement(self, record: dict, published: dt.date, fetch_url: str) -> Statement:
         components = [c.get("name") for c in record.get("component") or [] if isinstance(c, dict) and c.get("name")]
-        return Statement(
-            source=self.name,
-            source_kind=self.source_kind,
-            country=self.country,
+        return self.statement(
             body=components[0] if components else DEFAULT_BODY,
             kind="press_release",
             url=urljoin(WEB, record.get("url") or f"/api/v1/press_releases/{record['uuid']}.json"),

@@ -39,10 +39,9 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from stationwatch.runs import STAT_RUN_ID
+from core.health import Stat
 
 ARCHIVE_DIR_NAME = "archive"
-STAT_ARCHIVED = "stationwatch/archived_responses"
 _DROPPED_HEADERS = {b"transfer-encoding"}
 _ARCHIVES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -167,14 +166,14 @@ class ArchiveMiddleware:
 
     def spider_opened(self, spider):
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        run_id = self.crawler.stats.get_value(STAT_RUN_ID)
+        run_id = self.crawler.stats.get_value(Stat.RUN_ID)
         name = f"{spider.name}-{stamp}" + (f"-run{run_id}" if run_id else "")
         _ARCHIVES[self.crawler] = ResponseArchive(archive_dir(self.db_path), name)
 
     def spider_closed(self, spider, reason):
         archive = _ARCHIVES.pop(self.crawler, None)
         if archive is not None:
-            self.crawler.stats.set_value(STAT_ARCHIVED, archive.archived_count)
+            self.crawler.stats.set_value(Stat.ARCHIVED, archive.archived_count)
             archive.close()
 
     def process_response(self, request, response):

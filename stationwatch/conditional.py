@@ -24,13 +24,10 @@ from __future__ import annotations
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
+from core.health import Stat
 import db as database
 from db import http_cache
-from stationwatch.runs import STAT_RECORDS
 
-STAT_NOT_MODIFIED = "stationwatch/not_modified"
-STAT_CONDITIONAL = "stationwatch/conditional_requests"
-STAT_STORE_ERRORS = "stationwatch/store_errors"  # set by pipelines/store.py when a batch failed
 
 
 class NotModified(IgnoreRequest):
@@ -61,7 +58,7 @@ class ConditionalRequestMiddleware:
         if self.db is None:
             return
         try:
-            if reason == "finished" and not self.stats.get_value(STAT_STORE_ERRORS) and self.seen:
+            if reason == "finished" and not self.stats.get_value(Stat.STORE_ERRORS) and self.seen:
                 http_cache.save(self.db, spider.name, self.seen)
         finally:
             self.db.close()
@@ -78,16 +75,16 @@ class ConditionalRequestMiddleware:
         if last_modified:
             request.headers[b"If-Modified-Since"] = last_modified
         if etag or last_modified:
-            self.stats.inc_value(STAT_CONDITIONAL)
+            self.stats.inc_value(Stat.CONDITIONAL)
         return None
 
     def process_response(self, request, response):
         if response.status == 304 and self._was_conditional(request):
-            self.stats.inc_value(STAT_NOT_MODIFIED)
-            self.stats.inc_value("stationwatch/unchanged")
+            self.stats.inc_value(Stat.NOT_MODIFIED)
+            self.stats.inc_value(Stat.UNCHANGED)
             # The page is as it was when it last parsed: a record seen, not
             # the silence of a redesigned site (runs.judge's empty_unusual).
-            self.stats.inc_value(STAT_RECORDS)
+            self.stats.inc_value(Stat.RECORDS)
             raise NotModified(f"not modified: {response.url}")
         if response.status == 200 and request.method == "GET":
             etag = _header(response, b"ETag")

@@ -29,17 +29,40 @@ class DatabaseUnwritable(RuntimeError):
         super().__init__(f"cannot write to the database {db_path}: {error}")
 
 
-def spider_names() -> list[str]:
-    """The project's spiders, as `scrapy list` would print them."""
+def _spider_loader():
     from scrapy.spiderloader import SpiderLoader
     from scrapy.utils.project import get_project_settings
 
     cwd = os.getcwd()
     try:
         os.chdir(ROOT)
-        return sorted(SpiderLoader.from_settings(get_project_settings()).list())
+        settings = get_project_settings()
+        return SpiderLoader.from_settings(settings), settings
     finally:
         os.chdir(cwd)
+
+
+def spider_names() -> list[str]:
+    """The project's spiders, as `scrapy list` would print them."""
+    return sorted(_spider_loader()[0].list())
+
+
+def since_argument(spider: str, db_path: str) -> list[str]:
+    """``-a since=YYYY-MM-DD`` for ``spider``: its last complete run's date
+    minus the overlap (db.runs.resume_since), or its first-run date."""
+    loader, settings = _spider_loader()
+    try:
+        default_since = getattr(loader.load(spider), "default_since", None)
+    except KeyError:  # no such spider: `scrapy crawl` says so in the run's log
+        return []
+    if default_since is None:
+        return []
+    db = database.connect(db_path)
+    try:
+        since = runs_table.resume_since(db, spider, default_since, settings.getint("STATIONWATCH_SINCE_OVERLAP_DAYS"))
+    finally:
+        db.close()
+    return ["-a", f"since={since.isoformat()}"]
 
 
 def crawl_one(spider: str, db_path: str, log_dir: Path, env: dict | None = None,
@@ -48,7 +71,10 @@ def crawl_one(spider: str, db_path: str, log_dir: Path, env: dict | None = None,
     log_dir.mkdir(parents=True, exist_ok=True)
     started = database.utcnow()
     log_file = log_dir / f"{spider}-{started.replace(':', '')}.log"
-    command = [sys.executable, "-m", "scrapy", "crawl", spider, *(args or [])]
+    args = list(args or [])
+    if not any(str(a).startswith("since=") for a in args):
+        args += since_argument(spider, db_path)
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, *args]
     child_env = {**os.environ, **(env or {}), "STATIONWATCH_DB": str(db_path)}
     reason = None
     with open(log_file, "w", encoding="utf-8") as log:

@@ -23,7 +23,7 @@ import jinja2
 from db import digest as digest_sql
 from db import runs as runs_table
 from db import utcnow
-from stationwatch.items import OFFICIAL_SOURCE_KINDS
+from core.vocab import is_official
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 EXCERPT_FALLBACK_CHARS = 600  # a statement without an excerpt shows the start of its text
@@ -42,7 +42,7 @@ class Entry:
 
     @property
     def official(self) -> bool:
-        return self.statement.get("source_kind") in OFFICIAL_SOURCE_KINDS
+        return is_official(self.statement.get("source_kind"))
 
     @property
     def excerpt(self) -> str:
@@ -142,7 +142,7 @@ def _one_per_cluster(statements: list[dict]) -> list[dict]:
 
 
 def _canonical_order(s: dict):
-    return (s.get("source_kind") not in OFFICIAL_SOURCE_KINDS, s.get("published") or "9999", s["id"])
+    return (not is_official(s.get("source_kind")), s.get("published") or "9999", s["id"])
 
 
 def _reports_by_cluster(rows: list[dict]) -> dict[int, list[dict]]:

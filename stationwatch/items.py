@@ -1,21 +1,22 @@
 """The candidate statement every spider yields (DESIGN.md, "Items").
 
 A dataclass so that a misspelt field is an error at the spider, not a silently
-missing column. Fields after ``text`` are filled by the pipelines or are
-optional links between records.
+missing column, and its vocabularies (core/vocab.py) are checked when it is
+made, so a wrong source_kind or kind fails in the spider's own test. Spiders
+make it with ``StationwatchSpider.statement()``. Fields after ``text`` are
+filled by the pipelines or are optional links between records.
 """
 
 from dataclasses import dataclass, field
 from typing import Optional
 
-SOURCE_KINDS = ("parliament", "ministry", "government", "police", "prosecutor", "embassy", "press")
-OFFICIAL_SOURCE_KINDS = SOURCE_KINDS[:-1]
+from core.vocab import check_statement_vocabulary, is_official
 
 
 @dataclass
 class Statement:
     source: str  # spider name
-    source_kind: str  # one of SOURCE_KINDS
+    source_kind: str  # one of core.vocab.SOURCE_KINDS
     country: str  # ISO 3166 alpha-2 of the body that spoke
     body: str  # "House of Commons", "Home Office", ...
     kind: str  # written_question, written_answer, written_statement, ...
@@ -37,3 +38,10 @@ class Statement:
     matched_terms: list = field(default_factory=list)
     excerpt: Optional[str] = None
     text_hash: Optional[str] = None
+
+    def __post_init__(self):
+        check_statement_vocabulary(self.source_kind, self.kind, self.country)
+
+    @property
+    def official(self) -> bool:
+        return is_official(self.source_kind)

@@ -28,11 +28,9 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 from twisted.internet.defer import Deferred
 
+from core.health import Stat, not_text_stat
 from stationwatch.runs import redact, secret_values
 
-STAT_EMPTY = "stationwatch/empty_responses"  # 200s without a body, each attempt (runs.judge discounts them)
-STAT_NOT_TEXT = "stationwatch/skipped_not_text"  # PDFs, images... skipped before any callback
-STAT_UNREACHABLE_SKIPPED = "stationwatch/unreachable_skipped"  # requests not sent to a host found unreachable
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +87,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
         """An empty 200 is retried like a 503; after the last try the request
         is dropped (Scrapy logs "Gave up retrying ...: empty 200 response",
         the run's reason) rather than parsed as a page that lost its layout."""
-        self.crawler.stats.inc_value(STAT_EMPTY)
+        self.crawler.stats.inc_value(Stat.EMPTY)
         retry = self._retry(request, "empty 200 response")
         if retry is None:
             raise IgnoreRequest(f"empty 200 response from {response.url}")
@@ -148,8 +146,8 @@ class NonTextResponseMiddleware:
         # Scrapy sniffs a short or mostly-ASCII PDF as text: the declared type decides too.
         if isinstance(response, TextResponse) and not _binary_document_type(content_type):
             return response
-        self.stats.inc_value(STAT_NOT_TEXT)
-        self.stats.inc_value(f"{STAT_NOT_TEXT}/{content_type}")
+        self.stats.inc_value(Stat.NOT_TEXT)
+        self.stats.inc_value(not_text_stat(content_type))
         reason = f"skipped {response.url}: {content_type} is not HTML, XML, JSON or text"
         logger.warning(reason)
         raise IgnoreRequest(reason)
@@ -261,7 +259,7 @@ class UnreachableHostMiddleware:
     def process_request(self, request):
         host = urlparse_cached(request).netloc
         if host in self.down:
-            self.stats.inc_value(STAT_UNREACHABLE_SKIPPED)
+            self.stats.inc_value(Stat.UNREACHABLE_SKIPPED)
             raise IgnoreRequest(f"{host} unreachable earlier in this crawl: {self.down[host]}")
 
     def process_exception(self, request, exception):

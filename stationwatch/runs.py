@@ -19,18 +19,10 @@ from urllib.parse import unquote, urlsplit
 
 from scrapy import signals
 
+from core.health import Stat, Status, not_text_types
 import db as database
 from db import runs as runs_table
 
-STAT_RUN_ID = "stationwatch/run_id"
-STAT_RECORDS = "stationwatch/records"  # records parsed by the spider, relevant or not
-STAT_LAYOUT_ERRORS = "stationwatch/layout_errors"  # field checks failed: markup changed?
-STAT_SKIPPED = "stationwatch/skipped"  # why the spider asked nothing (no API key)
-# Set by stationwatch/middlewares.py and pipelines/store.py (strings here: no import cycle).
-STAT_EMPTY = "stationwatch/empty_responses"
-STAT_NOT_TEXT = "stationwatch/skipped_not_text"
-STAT_STORE_ERRORS = "stationwatch/store_errors"
-STAT_TOO_LARGE = "stationwatch/dropped_too_large"  # bodies over DOWNLOAD_MAXSIZE once decompressed
 _OK_STATUSES = ("200", "203", "304")
 
 # Environment variables whose values are secrets: *_KEY, *_TOKEN, *_SECRET,
@@ -151,29 +143,21 @@ def reasons_from_stats(stats: dict) -> list[str]:
     reasons = []
     if get("robotstxt/forbidden"):
         reasons.append(f"robots.txt forbids {get('robotstxt/forbidden')} request(s): not sent")
-    if get(STAT_STORE_ERRORS):
-        reasons.append(f"{get(STAT_STORE_ERRORS)} batch(es) of items could not be stored: nothing of them was written")
-    if get(STAT_EMPTY):
-        reasons.append(f"{get(STAT_EMPTY)} empty 200 response(s)")
+    if get(Stat.STORE_ERRORS):
+        reasons.append(f"{get(Stat.STORE_ERRORS)} batch(es) of items could not be stored: nothing of them was written")
+    if get(Stat.EMPTY):
+        reasons.append(f"{get(Stat.EMPTY)} empty 200 response(s)")
     if get("offsite/filtered"):
         reasons.append(f"{get('offsite/filtered')} request(s) or redirect(s) to other domains not followed")
-    skipped = sorted(k.split("/", 2)[2] for k in stats if k.startswith(STAT_NOT_TEXT + "/"))
+    skipped = not_text_types(stats)
     if skipped:
-        reasons.append(f"{get(STAT_NOT_TEXT)} response(s) skipped, not text: {', '.join(skipped)}")
+        reasons.append(f"{get(Stat.NOT_TEXT)} response(s) skipped, not text: {', '.join(skipped)}")
     return reasons
 
 
 def judge(stats: dict, finish_reason: str, usually_yields: bool) -> dict:
-    """Summarise a crawl's stats and decide its status.
-
-    skipped         the spider could not ask the source (no API key) and said why
-    failed          did not finish, or no page answered at all
-    layout_changed  the spider saw pages but its field checks failed
-    empty_unusual   pages answered but no records where the source usually has some
-    errors          finished with some errors (some pages lost)
-    no_new          fine, nothing new
-    ok              fine, something new or updated
-    """
+    """Summarise a crawl's stats and decide its ``Status`` (core/health.py
+    says what each one means); this is the one place a status is decided."""
     get = lambda key: int(stats.get(key, 0) or 0)  # noqa: E731
     responses = get("downloader/response_count")
     # Answers that carried something: robots.txt does not count (a site that
@@ -182,45 +166,46 @@ def judge(stats: dict, finish_reason: str, usually_yields: bool) -> dict:
     ok_responses = sum(
         int(v) for k, v in stats.items()
         if k.startswith("downloader/response_status_count/") and k.rsplit("/", 1)[1] in _OK_STATUSES
-    ) - sum(get(f"robotstxt/response_status_count/{code}") for code in _OK_STATUSES) - get(STAT_EMPTY)
+    ) - sum(get(f"robotstxt/response_status_count/{code}") for code in _OK_STATUSES) - get(Stat.EMPTY)
     errors = (
         get("log_count/ERROR")
         + get("downloader/exception_count")
         + get("spider_exceptions/count")
         + get("retry/max_reached")
         + get("httperror/response_ignored_count")
-        + get(STAT_TOO_LARGE)
+        + get(Stat.TOO_LARGE)
+        + get(Stat.LOST_RECORDS)
     )
     summary = {
         "finish_reason": finish_reason,
         "pages": responses,
         "bytes": get("downloader/response_bytes"),
-        "records": get(STAT_RECORDS),
+        "records": get(Stat.RECORDS),
         "items": get("item_scraped_count"),
-        "new": get("stationwatch/new"),
-        "updated": get("stationwatch/updated"),
-        "unchanged": get("stationwatch/unchanged"),
-        "duplicates": get("stationwatch/duplicate"),
+        "new": get(Stat.NEW),
+        "updated": get(Stat.UPDATED),
+        "unchanged": get(Stat.UNCHANGED),
+        "duplicates": get(Stat.DUPLICATE),
         "dropped": get("item_dropped_count"),
         "errors": errors,
     }
-    if stats.get(STAT_SKIPPED) and finish_reason == "finished" and responses == 0:
-        status = "skipped"
-    elif finish_reason != "finished" or ok_responses <= 0 or get(STAT_STORE_ERRORS):
+    if stats.get(Stat.SKIPPED) and finish_reason == "finished" and responses == 0:
+        status = Status.SKIPPED
+    elif finish_reason != "finished" or ok_responses <= 0 or get(Stat.STORE_ERRORS):
         # A batch that could not be stored (disk full) fails the run: a
         # success would move the next run's start date past what was lost.
-        status = "failed"
-    elif get(STAT_LAYOUT_ERRORS):
-        status = "layout_changed"
+        status = Status.FAILED
+    elif get(Stat.LAYOUT_ERRORS):
+        status = Status.LAYOUT_CHANGED
     elif summary["records"] == 0 and usually_yields:
-        status = "empty_unusual"
+        status = Status.EMPTY_UNUSUAL
     elif errors:
-        status = "errors"
+        status = Status.ERRORS
     elif summary["new"] or summary["updated"]:
-        status = "ok"
+        status = Status.OK
     else:
-        status = "no_new"
-    summary["status"] = status
+        status = Status.NO_NEW
+    summary["status"] = status.value
     return summary
 
 
@@ -250,24 +235,31 @@ class RunRecorder:
             interrupted = runs_table.mark_interrupted(db, spider.name)
             if interrupted:
                 spider.logger.warning("%d earlier run(s) of %s never finished: marked failed", interrupted, spider.name)
+            if getattr(spider, "since_arg", False) is None:
+                # A bare `scrapy crawl NAME`: resume from the last complete
+                # run, resolved here (beside the store), not in the spider.
+                # spider_opened comes before the engine first iterates start().
+                spider.since = runs_table.resume_since(
+                    db, spider.name, spider.default_since,
+                    self.crawler.settings.getint("STATIONWATCH_SINCE_OVERLAP_DAYS"))
             since = getattr(spider, "since", None)
             self.run_id = runs_table.start_run(db, spider.name, since.isoformat() if since else None)
         finally:
             db.close()
-        self.crawler.stats.set_value(STAT_RUN_ID, self.run_id)
+        self.crawler.stats.set_value(Stat.RUN_ID, self.run_id)
 
     def spider_closed(self, spider, reason):
         logging.getLogger().removeHandler(self.collector)
         if self.collector.too_large:
-            self.crawler.stats.set_value(STAT_TOO_LARGE, self.collector.too_large)
+            self.crawler.stats.set_value(Stat.TOO_LARGE, self.collector.too_large)
         stats = {redact(str(k), self.secrets): redact(v, self.secrets) if isinstance(v, str) else v
                  for k, v in self.crawler.stats.get_stats().items()}
         db = database.connect(self.db_path)
         try:
             summary = judge(stats, reason, runs_table.usually_yields_records(db, spider.name))
             messages = self.collector.messages + reasons_from_stats(stats)
-            if summary["status"] == "skipped":
-                messages = [f"skipped: {stats[STAT_SKIPPED]}", *messages]
+            if summary["status"] == Status.SKIPPED:
+                messages = [f"skipped: {stats[Stat.SKIPPED]}", *messages]
             runs_table.finish_run(db, self.run_id, summary, stats, messages)
         finally:
             db.close()

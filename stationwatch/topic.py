@@ -11,78 +11,20 @@ import bisect
 import functools
 import os
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from core.text import fold, fold_term
+
 DEFAULT_TOPIC_FILE = Path(__file__).resolve().parent.parent / "topics" / "overseas_police_stations.yml"
 EXCERPT_RADIUS = 220  # characters of context either side of the first match
 
-# Quotes, dashes and odd spaces that real pages use interchangeably.
-_PUNCT_FOLD = str.maketrans(
-    {
-        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"',
-        "\u00bb": '"', "\u300c": '"', "\u300d": '"', "\u2033": '"',
-        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
-        "\u2015": "-", "\u2212": "-", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
-        "\u3000": " ", "\u200b": " ",
-    }
-)
 _QUOTES_TO_SPACE = str.maketrans({'"': " ", "'": " "})
 # A sentence ends at . ! ? ; (or their CJK forms) before a space, or at a blank line.
 _SENTENCE_END = re.compile(r"[.!?;](?=\s)|[。！？；]|\n\s*\n")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u1100-\u11ff\uf900-\ufaff]")
-
-
-@functools.lru_cache(maxsize=65536)
-def _fold_char(ch: str) -> str:
-    """One character folded: accents dropped, case folded, quotes unified.
-
-    Hangul syllables survive (decomposed then recomposed), so Korean terms
-    still match.
-    """
-    decomposed = unicodedata.normalize("NFKD", ch.translate(_PUNCT_FOLD))
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return unicodedata.normalize("NFC", stripped).casefold()
-
-
-class _FoldTable(dict):
-    """str.translate table that folds each code point on first sight."""
-
-    def __missing__(self, code: int) -> str:
-        self[code] = folded = _fold_char(chr(code))
-        return folded
-
-
-_FOLD_TABLE = _FoldTable()
-
-
-def fold(text: str) -> tuple[str, list[int] | None]:
-    """Fold ``text`` for matching; return it with a map back to the original.
-
-    The map (folded index -> original index) lets excerpts quote the original
-    text where folding changed a character's length (ß -> ss). It is None
-    when every character folds to exactly one, the common case, which
-    str.translate handles in C.
-    """
-    if text.isascii():
-        return text.lower(), None
-    if all(len(_FOLD_TABLE[ord(ch)]) == 1 for ch in set(text)):
-        return text.translate(_FOLD_TABLE), None
-    out: list[str] = []
-    index: list[int] = []
-    for i, ch in enumerate(text):
-        folded = _FOLD_TABLE[ord(ch)]
-        out.append(folded)
-        index.extend([i] * len(folded))
-    return "".join(out), index
-
-
-def fold_term(term: str) -> str:
-    return fold(" ".join(str(term).split()))[0]
 
 
 _SEPARATOR = re.compile(r"[\s\-]+")

@@ -74,7 +74,7 @@ def test_crawl_stores_relevant_statements_and_records_the_run(server, db_path):
     assert "unofficial Chinese “police service stations.”" in statement["excerpt"]
     run = latest_run(db_path)
     assert run["status"] == "ok"
-    assert (run["records"], run["new"], run["dropped"]) == (2, 1, 2)  # the off-topic question and answer dropped
+    assert (run["records"], run["new"], run["dropped"]) == (3, 1, 2)  # 3 statements made; the off-topic question and answer dropped
     assert run["since"] == "2022-09-01"
     # The real robots.txt location was asked (and 404 means allowed) before any API call.
     assert server.requests[0][0] == "/https/questions-statements-api.parliament.uk/robots.txt"

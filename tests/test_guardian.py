@@ -29,8 +29,11 @@ def test_without_a_key_nothing_is_asked_and_the_log_says_why(monkeypatch, caplog
     monkeypatch.delenv("GUARDIAN_API_KEY", raising=False)
     spider = make_spider(GuardianSpider)
     assert collect(spider.start()) == []
-    assert [r.message for r in caplog.records if r.levelname == "ERROR"] == [
-        "guardian skipped: set GUARDIAN_API_KEY to a Content API key (https://open-platform.theguardian.com/access/)"]
+    reason = "set GUARDIAN_API_KEY to a Content API key (https://open-platform.theguardian.com/access/)"
+    # The base spider's declared requirement: a skip with its reason, not an error.
+    assert spider.crawler.stats.get_value("stationwatch/skipped") == reason
+    assert [r.message for r in caplog.records if r.levelname == "ERROR"] == []
+    assert f"guardian skipped: {reason}" in [r.message for r in caplog.records]
 
 
 def test_start_searches_each_term_as_a_phrase_from_since(spider):

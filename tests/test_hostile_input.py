@@ -161,7 +161,7 @@ def test_script_javascript_and_sql_are_stored_as_text_and_never_run(tmp_path):
 def test_a_javascript_or_relative_url_is_dropped():
     pipeline = NormalizePipeline()
     for url in ("javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,<script>x</script>", "/relative/page"):
-        item = Statement(source="s", source_kind="press", country="GB", body="b", kind="article", url=url,
+        item = Statement(source="s", source_kind="press", country="GB", body="b", kind="news_article", url=url,
                          title="t", published=None, language="en", record_id="r",
                          text="overseas police service stations")
         with pytest.raises(DropItem, match="not an http"):

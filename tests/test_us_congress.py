@@ -178,7 +178,7 @@ def test_end_to_end_replay(tmp_path):
     assert statement["text"].startswith("Mr. Speaker, PLACEHOLDER text, not the Record")
     assert all("api_key" not in u and "DEMO_KEY" not in u for u in fetch_urls)
     assert run["status"] == "ok"
-    assert (run["records"], run["new"], run["dropped"]) == (3, 2, 3)
+    assert (run["records"], run["new"], run["dropped"]) == (5, 2, 3)
 
 
 def test_end_to_end_without_key_asks_nothing(tmp_path, monkeypatch):

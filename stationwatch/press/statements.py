@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import hashlib
 
+from core.health import press_stat
 from stationwatch.items import Statement
 from stationwatch.press.extract import Article
 from stationwatch.press.quotes import QuoteReader
-
-STAT_PREFIX = "stationwatch/press/"
 
 
 def _short_hash(value: str) -> str:
@@ -38,14 +37,14 @@ def article_statements(article: Article, *, source: str, outlet: str, url: str, 
     language = article.language or fallback_language or "en"
     found = reader.read(article.paragraphs, language, article.title)
     if stats is not None:
-        stats.inc_value(STAT_PREFIX + "articles")
+        stats.inc_value(press_stat("articles"))
         for status in ("official", "unofficial", "unattributed"):
             count = len(found.of(status))
             if count:
-                stats.inc_value(f"{STAT_PREFIX}{status}_quotes", count)
+                stats.inc_value(press_stat(f"{status}_quotes"), count)
         actions = len(found.of("official", "reported_action"))
         if actions:
-            stats.inc_value(STAT_PREFIX + "reported_actions", actions)
+            stats.inc_value(press_stat("reported_actions"), actions)
     article_passage = ""
     if topic is not None:
         judgement = topic.judge(article.title + "\n\n" + article.text)

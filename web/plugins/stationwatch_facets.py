@@ -23,13 +23,16 @@ from datasette.database import QueryInterrupted
 from datasette.facets import Facet
 from datasette.utils import path_with_added_args, path_with_removed_args
 
+import db as database
 from db import browse
 
 
 @hookimpl
 def prepare_connection(conn):
-    """Every read connection Datasette opens gets a bigger page cache."""
+    """Every read connection Datasette opens gets a bigger page cache and
+    the project's SQL functions (``is_official``)."""
     conn.execute(f"PRAGMA cache_size = -{browse.READ_CACHE_KIB}")
+    database.register_functions(conn)
 
 
 @hookimpl
