@@ -14,7 +14,7 @@ from pathlib import Path
 import sqlite_utils
 
 from core.vocab import is_official
-from db.migrations import MIGRATIONS
+from db.migrations import MIGRATIONS, rename_applied
 
 DEFAULT_DB_PATH = "data/stationwatch.db"
 BUSY_TIMEOUT_MS = 10_000
@@ -36,6 +36,7 @@ def connect(path: str | os.PathLike | None = None, migrate: bool = True) -> sqli
     if db.journal_mode != "wal":
         db.enable_wal()
     if migrate:
+        rename_applied(db)
         MIGRATIONS.apply(db)
     return db
 

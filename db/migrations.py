@@ -2,12 +2,38 @@
 
 An existing database upgrades in place: ``db.connect()`` applies whatever is
 pending, each migration in its own transaction together with the record that
-it ran. Never edit a migration that has shipped; add the next one.
+it ran. Never edit a migration that has shipped; add the next one, numbered
+after the last: they run in the order of this file, which is their numbers'.
 """
 
 from sqlite_utils import Migrations
 
 MIGRATIONS = Migrations("stationwatch")
+
+# Names under which earlier releases recorded these migrations as applied
+# (their numbers were out of order); rename_applied() moves an existing
+# database's records to today's names so nothing runs twice.
+FORMER_NAMES = {
+    "m010_digest_content": "m004_digest_content",
+    "m010_scheduler_lock_and_cycles": "m005_scheduler_lock_and_cycles",
+    "m030_near_duplicate_bands": "m006_near_duplicate_bands",
+    "m030_http_cache": "m007_http_cache",
+    "m030_document_version_archive": "m008_document_version_archive",
+    "m020_index_timeline": "m009_index_timeline",
+    "m020_index_country_facets": "m010_index_country_facets",
+    "m040_fts_reindex_only_on_text_change": "m011_fts_reindex_only_on_text_change",
+}
+
+
+def rename_applied(db) -> None:
+    """Record migrations applied under a former name by their current name."""
+    table = db[Migrations.migrations_table]
+    if not table.exists():
+        return
+    with db.conn:
+        for former, current in FORMER_NAMES.items():
+            db.execute(f"UPDATE [{Migrations.migrations_table}] SET name = ? WHERE migration_set = ? AND name = ?",
+                       [current, MIGRATIONS.name, former])
 
 
 @MIGRATIONS()
@@ -172,7 +198,7 @@ def m003_statement_outlet(db):
 
 
 @MIGRATIONS()
-def m010_digest_content(db):
+def m004_digest_content(db):
     """What a delivered digest said, so the Atom feed can be rebuilt from the
     database (the last digests as entries) and a digest can be read again."""
     db["digests"].add_column("subject", str)
@@ -184,7 +210,7 @@ def m010_digest_content(db):
 
 
 @MIGRATIONS()
-def m010_scheduler_lock_and_cycles(db):
+def m005_scheduler_lock_and_cycles(db):
     """One nightly cycle at a time (a lock row that names its holder, so a
     crashed holder can be detected and taken over), and the record of cycles
     (so a cycle missed while the machine was off runs once at start-up)."""
@@ -201,7 +227,7 @@ def m010_scheduler_lock_and_cycles(db):
 
 
 @MIGRATIONS()
-def m030_near_duplicate_bands(db):
+def m006_near_duplicate_bands(db):
     """MinHash LSH band hashes of each statement's text (db/dedupe.py).
 
     One row per (band, statement): a new statement's near-duplicates are the
@@ -217,7 +243,7 @@ def m030_near_duplicate_bands(db):
 
 
 @MIGRATIONS()
-def m030_http_cache(db):
+def m007_http_cache(db):
     """Validators (ETag, Last-Modified) per fetched URL, for conditional requests."""
     db["http_cache"].create(
         {"url": str, "spider": str, "etag": str, "last_modified": str, "status": int, "fetched_at": str},
@@ -226,7 +252,7 @@ def m030_http_cache(db):
 
 
 @MIGRATIONS()
-def m030_document_version_archive(db):
+def m008_document_version_archive(db):
     """Where each document version's response is archived: WARC file
     (relative to the database's folder), record offset and length."""
     db["document_versions"].add_column("warc_file", str)
@@ -235,7 +261,7 @@ def m030_document_version_archive(db):
 
 
 @MIGRATIONS()
-def m020_index_timeline(db):
+def m009_index_timeline(db):
     """Statements per month and country (the timeline canned query and its
     chart) read this index alone instead of the table: at 100,000 statements
     the chart page took 175 ms with only the published index, which sends
@@ -244,7 +270,7 @@ def m020_index_timeline(db):
 
 
 @MIGRATIONS()
-def m020_index_country_facets(db):
+def m010_index_country_facets(db):
     """A page filtered by country (where the chart's legend and the responses
     by country lead) facets that country's statements by these columns; with
     (country, column) each facet reads one index range instead of looking up
@@ -255,7 +281,7 @@ def m020_index_country_facets(db):
 
 
 @MIGRATIONS()
-def m040_fts_reindex_only_on_text_change(db):
+def m011_fts_reindex_only_on_text_change(db):
     """Re-index a statement's full text only when an indexed column changes.
 
     sqlite-utils' update trigger fires on any UPDATE, so setting

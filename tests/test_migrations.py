@@ -3,7 +3,7 @@
 import sqlite_utils
 
 import db as database
-from db.migrations import MIGRATIONS
+from db.migrations import FORMER_NAMES, MIGRATIONS
 
 
 def test_database_from_first_schema_upgrades_in_place(db_path):
@@ -43,7 +43,7 @@ def test_connect_is_idempotent_and_uses_wal(db_path):
 
 
 def test_full_text_index_follows_text_changes_only(db_path):
-    """m040: bookkeeping updates (cluster, last seen, digest marks) leave the FTS
+    """m011: bookkeeping updates (cluster, last seen, digest marks) leave the FTS
     index alone; a changed title, text or speaker is re-indexed."""
     db = database.connect(db_path)
     conn = db.conn
@@ -65,3 +65,24 @@ def test_full_text_index_follows_text_changes_only(db_path):
     # FTS5 raises "database disk image is malformed" when index and table disagree.
     conn.execute("INSERT INTO statements_fts (statements_fts) VALUES ('integrity-check')")
     db.close()
+
+
+def test_migrations_recorded_under_former_names_do_not_run_again(db_path):
+    """A database from before the renumbering has m010_digest_content etc.
+    recorded; it is renamed in place and nothing is applied twice (m007
+    creating http_cache again would raise)."""
+    old = sqlite_utils.Database(db_path)
+    MIGRATIONS.apply(old)
+    former_by_current = {current: former for former, current in FORMER_NAMES.items()}
+    old.execute("UPDATE _sqlite_migrations SET name = CASE name "
+                + " ".join(f"WHEN '{current}' THEN '{former}'" for current, former in former_by_current.items())
+                + " ELSE name END")
+    old.conn.commit()
+    assert "m007_http_cache" not in [m.name for m in MIGRATIONS.applied(old)]
+    old.close()
+
+    upgraded = database.connect(db_path)
+    names = [m.name for m in MIGRATIONS.applied(upgraded)]
+    assert MIGRATIONS.pending(upgraded) == []
+    assert len(names) == len(set(names)) == len(MIGRATIONS._migrations)
+    assert names == sorted(names)  # the numbers say the order they ran in
