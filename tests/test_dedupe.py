@@ -398,10 +398,11 @@ def test_profile_cache_is_bounded_and_gives_what_a_fresh_profile_gives(monkeypat
 
 def test_band_keys_are_stable_across_versions():
     """Band keys are stored (statement_bands): a change to the hashing would
-    silently split every stored statement from its new near-duplicates. These
-    values come from db/dedupe.py's own signature, recorded after it was
-    checked equal to datasketch 2.0's MinHash ("affine32", seed 1), which it
-    replaced, on 200 random shingle sets and band keys of 139 fixture texts."""
+    silently split every stored statement from its new near-duplicates. The
+    values are pinned for stability: recorded from db/dedupe.py's signature
+    when it replaced datasketch (a one-off comparison then, not repeated here:
+    datasketch is no longer a dependency). Change them only with a migration
+    that recomputes statement_bands."""
     english = ("The Chinese Embassy rejected reports of overseas police service stations in Dublin as untrue"
                " and said the centres help citizens renew driving licences.")
     chinese = "中国驻外使馆表示所谓海外警察服务站纯属捏造，这些中心只是帮助海外侨胞办理驾照更新等事务。"
