@@ -36,7 +36,7 @@ STATIONWATCH_CONDITIONAL_REQUESTS = True
 STATIONWATCH_ARCHIVE = True
 
 # Politeness: small government sites must never see us as a load.
-USER_AGENT = f"stationwatch/{__version__} (+{STATIONWATCH_CONTACT_URL}; monitors public statements)"
+USER_AGENT = f"{BOT_NAME}/{__version__} (+{STATIONWATCH_CONTACT_URL}; monitors public statements)"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
