@@ -26,7 +26,7 @@ class Statement:
     language: str  # ISO 639-1
     text: str  # full text of the record; HTML is cleaned by the normalize pipeline
     record_id: str  # the source's stable id for this statement, unique within the source
-    speaker: Optional[str] = None
+    speaker: Optional[str] = None  # the normalize pipeline makes it the canonical name (config/speakers.yml)
     speaker_role: Optional[str] = None
     fetch_url: Optional[str] = None  # where it was fetched from (API URL), when not `url`
     outlet: Optional[str] = None  # the publication that carried it (press), when not the body itself
@@ -38,6 +38,7 @@ class Statement:
     matched_terms: list = field(default_factory=list)
     excerpt: Optional[str] = None
     text_hash: Optional[str] = None
+    speaker_as_written: Optional[str] = None  # the speaker's name as the source wrote it ("汪文斌")
 
     def __post_init__(self):
         check_statement_vocabulary(self.source_kind, self.kind, self.country)
