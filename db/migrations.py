@@ -298,3 +298,12 @@ def m011_fts_reindex_only_on_text_change(db):
         " VALUES (new.rowid, new.title, new.text, new.speaker);\n"
         "END"
     )
+
+
+@MIGRATIONS()
+def m013_speaker_as_written(db):
+    """The speaker's name as the source wrote it ("汪文斌"), beside ``speaker``,
+    which the normalize pipeline now sets to the person's canonical name
+    (config/speakers.yml: "Wang Wenbin"), so that one person in two scripts
+    or name orders is one speaker in the facets."""
+    db["statements"].add_column("speaker_as_written", str)
