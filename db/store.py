@@ -37,7 +37,7 @@ NEW, UPDATED, UNCHANGED, DUPLICATE = Outcome.NEW, Outcome.UPDATED, Outcome.UNCHA
 STATEMENT_FIELDS = (
     "source", "source_kind", "country", "body", "kind", "published", "speaker",
     "speaker_role", "title", "text", "excerpt", "url", "fetch_url", "language",
-    "record_id", "question_record_id", "text_hash", "outlet",
+    "record_id", "question_record_id", "text_hash", "outlet", "speaker_as_written",
 )
 
 
