@@ -1,4 +1,5 @@
-"""Clean a candidate: text from HTML, ISO dates, canonical URLs, a text hash."""
+"""Clean a candidate: text from HTML, ISO dates, canonical URLs, a text hash,
+and the speaker's canonical name (one person in any script or name order)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ import functools
 import html
 import re
 import unicodedata
+from pathlib import Path
 from urllib.parse import urlsplit
+
+import yaml
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 from w3lib.url import canonicalize_url, url_query_cleaner
 
-from core.text import text_fingerprint  # noqa: F401  (the pipeline's hash)
+from core.text import fold, text_fingerprint  # text_fingerprint: the pipeline's hash
 
 REQUIRED = ("source", "source_kind", "country", "body", "kind", "url", "record_id")
 TRACKING_PARAMS = (
@@ -160,7 +164,63 @@ def iso_date(value) -> str | None:
     return parsed.date().isoformat() if parsed else None
 
 
+DEFAULT_SPEAKERS = Path(__file__).resolve().parent.parent / "config" / "speakers.yml"
+_NOT_A_NAME_CHARACTER = re.compile(r"[\W_]+")
+
+
+def name_key(name: str) -> str:
+    """A name folded for comparison: case, accents, spaces, dots and hyphens
+    do not count ("WANG Wenbin", "Lim Soo-suk", "松野 博一" as "Wang Wenbin",
+    "Lim Soosuk", "松野博一"); scripts and word order still do."""
+    return _NOT_A_NAME_CHARACTER.sub("", fold(name)[0])
+
+
+class SpeakerIdentities:
+    """One person, one name: every way sources write a speaker (other scripts,
+    the other name order, initials) mapped to the canonical name, as data in
+    config/speakers.yml. Applied to every statement by the normalize pipeline,
+    so that "汪文斌" and "Wang Wenbin" are one speaker in the facets."""
+
+    def __init__(self, people: list[dict]):
+        self._by_key: dict[str, tuple[str, str | None]] = {}
+        for person in people:
+            name, country = str(person["name"]).strip(), person.get("country")
+            for written in [name, *(person.get("also") or [])]:
+                key = name_key(str(written))
+                known = self._by_key.get(key)
+                if known and known[0] != name:
+                    raise ValueError(f"speakers: {written!r} is listed under both {known[0]!r} and {name!r}")
+                self._by_key[key] = (name, country)
+
+    @classmethod
+    def load(cls, path: Path | str = DEFAULT_SPEAKERS) -> "SpeakerIdentities":
+        spec = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        return cls(spec.get("speakers") or [])
+
+    def canonical(self, speaker: str, country: str | None = None) -> str:
+        """The person's canonical name, or ``speaker`` unchanged when it is
+        nobody listed, or someone listed for another country's statements."""
+        found = self._by_key.get(name_key(speaker))
+        if found is None:
+            return speaker
+        name, for_country = found
+        return name if not (for_country and country and country != for_country) else speaker
+
+
+@functools.lru_cache(maxsize=4)
+def _speakers_from(path: str) -> SpeakerIdentities:
+    return SpeakerIdentities.load(path)
+
+
 class NormalizePipeline:
+    def __init__(self, speakers: SpeakerIdentities | None = None):
+        self.speakers = speakers or _speakers_from(str(DEFAULT_SPEAKERS))
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        path = crawler.settings.get("STATIONWATCH_SPEAKERS") or DEFAULT_SPEAKERS
+        return cls(_speakers_from(str(path)))
+
     def process_item(self, item):
         adapter = ItemAdapter(item)
         missing = [name for name in REQUIRED if not adapter.get(name)]
@@ -173,6 +233,10 @@ class NormalizePipeline:
         for name in ("speaker", "speaker_role", "body"):
             if adapter.get(name):
                 adapter[name] = " ".join(str(adapter[name]).split())
+        if adapter.get("speaker"):
+            # One person, one speaker: the canonical name; the source's spelling beside it.
+            adapter["speaker_as_written"] = adapter["speaker"]
+            adapter["speaker"] = self.speakers.canonical(adapter["speaker"], adapter.get("country"))
         if not adapter["text"]:
             raise DropItem(f"empty text: {adapter['url']}")
         published = iso_date(adapter.get("published"))

@@ -112,3 +112,47 @@ def test_simple_markup_fast_path_matches_beautifulsoup(fragment):
 ])
 def test_anything_else_goes_to_beautifulsoup(fragment):
     assert normalize._simple_markup_text(fragment) is None
+
+
+# Speaker identity -------------------------------------------------------------
+
+def test_one_person_in_two_scripts_is_one_speaker():
+    pipeline = NormalizePipeline()
+    english = pipeline.process_item(statement(country="CN", speaker="Wang Wenbin"))
+    chinese = pipeline.process_item(statement(country="CN", speaker="汪文斌", record_id="y"))
+    assert english.speaker == chinese.speaker == "Wang Wenbin"
+    assert (english.speaker_as_written, chinese.speaker_as_written) == ("Wang Wenbin", "汪文斌")
+
+
+@pytest.mark.parametrize("written, country, canonical", [
+    ("華春瑩", "CN", "Hua Chunying"),  # traditional characters
+    ("Lijian Zhao", "CN", "Zhao Lijian"),  # given name first
+    ("MAO  Ning", "CN", "Mao Ning"),  # case and spaces do not count
+    ("林剑", "CN", "Lin Jian"),
+    ("松野 博一", "JP", "Matsuno Hirokazu"),  # kanji, with the space Japanese pages put between the names
+    ("Yoshimasa Hayashi", "JP", "Hayashi Yoshimasa"),
+    ("임수석", "KR", "Lim Soo-suk"),
+    ("Lim Soosuk", "KR", "Lim Soo-suk"),  # hyphen or none
+    ("Péter Szijjártó", "HU", "Szijjártó Péter"),  # Hungarian order
+    ("Viktor Orban", "HU", "Orbán Viktor"),  # accents do not count
+    ("W.B. Hoekstra", "NL", "Wopke Hoekstra"),  # the Tweede Kamer's initials
+    ("D. Yeşilgöz-Zegerius", "NL", "Dilan Yeşilgöz"),
+    ("", "CN", ""),
+])
+def test_canonical_names_from_the_speakers_file(written, country, canonical):
+    assert NormalizePipeline().speakers.canonical(written, country) == canonical
+
+
+def test_a_name_is_left_alone_elsewhere_and_when_unknown():
+    speakers = NormalizePipeline().speakers
+    assert speakers.canonical("Jian Lin", "US") == "Jian Lin"  # listed for China's statements only
+    assert speakers.canonical("Jian Lin", None) == "Lin Jian"  # no country: the listed person
+    assert speakers.canonical("Caroline Nokes", "GB") == "Caroline Nokes"
+    item = NormalizePipeline().process_item(statement(speaker="  Caroline   Nokes "))
+    assert (item.speaker, item.speaker_as_written) == ("Caroline Nokes", "Caroline Nokes")
+    assert NormalizePipeline().process_item(statement()).speaker_as_written is None
+
+
+def test_a_name_listed_under_two_people_is_refused():
+    with pytest.raises(ValueError, match="listed under both"):
+        normalize.SpeakerIdentities([{"name": "Lin Jian", "also": ["林剑"]}, {"name": "Jian Lin", "also": ["林 剑"]}])
