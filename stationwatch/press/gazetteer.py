@@ -47,8 +47,9 @@ class Mention:
 
     kind: person, body (a named body), function (an ambiguous name of a
     function: "the foreign ministry"), role ("spokesperson", "ministr vnitra":
-    ``function`` set when the word names one), unofficial, parliament,
-    former, pronoun."""
+    ``function`` set when the word names one), coref ("the ministry":
+    ``function`` is the kind of body it points back to, None for any),
+    unofficial, parliament, former, pronoun."""
 
     kind: str
     start: int
@@ -93,7 +94,9 @@ class _Alternation:
         for alias, payload in entries:
             if alias is None or not str(alias).strip():
                 continue
-            by_alias.setdefault(" ".join(str(alias).split()), []).append(payload)
+            payloads = by_alias.setdefault(" ".join(str(alias).split()), [])
+            if payload not in payloads:  # a body's name that is also one of its aliases
+                payloads.append(payload)
         ordered = sorted(by_alias, key=len, reverse=True)  # longest alias wins at a position
         self.payloads = {f"a{i}": by_alias[a] for i, a in enumerate(ordered)}
         self.regex = re.compile("|".join(f"(?P<a{i}>{_alias_pattern(a, ignore_case)})" for i, a in enumerate(ordered))) if ordered else None
@@ -115,6 +118,7 @@ class Gazetteer:
     actions: dict = field(default_factory=dict)
     by_function: dict = field(default_factory=dict)
     _names: _Alternation | None = None
+    _corefs: _Alternation | None = None
     _evidence: _Alternation | None = None
     _lang_cache: dict = field(default_factory=dict)
 
@@ -140,7 +144,12 @@ class Gazetteer:
         for name, raw in functions.items():
             entries += [(a, ("function", name)) for a in raw.get("aliases", []) or []]
             entries += [(a, ("role", name)) for a in raw.get("roles", []) or []]
-        entries += [(a, ("coref", None)) for a in spec.get("coreference", []) or []]
+        # "the department" points back to a body named before: matched after
+        # the names, never over one ("the Department of Foreign Affairs").
+        coreference = spec.get("coreference") or {}
+        if isinstance(coreference, list):
+            coreference = {"any": coreference}
+        corefs = [(a, ("coref", None if kind == "any" else kind)) for kind, words in coreference.items() for a in words or []]
         countries = spec.get("countries", {}) or {}
         evidence = []
         for code, raw in countries.items():
@@ -149,6 +158,7 @@ class Gazetteer:
                 evidence += [(w, (code, region)) for w in words]
         gz = cls(bodies, people, langs, functions, countries, spec.get("actions", {}), by_function)
         gz._names = _Alternation(entries)
+        gz._corefs = _Alternation(corefs)
         gz._evidence = _Alternation(evidence)
         return gz
 
@@ -205,6 +215,15 @@ class Gazetteer:
                 found.append(Mention("body", m.start(), m.end(), m.group(), bodies=tuple(p[1] for p in payloads)))
             else:
                 found.append(Mention(kind, m.start(), m.end(), m.group(), function=payloads[0][1]))
+        taken = [(x.start, x.end) for x in found]
+        for m, payloads in self._corefs.finditer(text) if self._corefs else ():
+            # "the department" never over "the Department of Foreign Affairs",
+            # but "the Government body" over "Government": the longer name wins.
+            over = [x for x in found if x.start < m.end() and m.start() < x.end]
+            if all(x.end - x.start < m.end() - m.start() for x in over):
+                found = [x for x in found if x not in over]
+                found.append(Mention("coref", m.start(), m.end(), m.group(), function=payloads[0][1]))
+        found.sort(key=lambda x: x.start)
         taken = [(x.start, x.end) for x in found]
         for m, payloads in self._language_words(language).finditer(text):
             if any(s <= m.start() < e or s < m.end() <= e for s, e in taken):

@@ -202,7 +202,8 @@ class QuoteReader:
         para_starts = _paragraph_starts(paragraphs)
         hint_text = _Evidence(self.gz, title, text, masked, stops, para_starts, paragraphs, outlet_country)
         self._subjects = self.gz.words(language, "subjects")
-        self._mentions, self._stops = mentions, stops
+        self._askers = self.gz.words(language, "askers")
+        self._mentions, self._stops, self._masked = mentions, stops, masked
         rules = self.gz.language(language)
         markers = rules.get("subject_markers") or []
         self._markers = re.compile("|".join(map(re.escape, markers))) if markers else None
@@ -264,7 +265,7 @@ class QuoteReader:
             if m.end <= win_lo or m.start >= win_hi:
                 continue
             distance = q.open_mark - m.end if m.end <= q.open_mark else m.start - q.end
-            if distance < 0:
+            if distance < 0 or self._asked(m, masked):
                 continue
             if m.start < own_lo:
                 distance += PREVIOUS_SENTENCE
@@ -297,6 +298,13 @@ class QuoteReader:
                     and not verb.group().lower().startswith(("told", "tell")):
                 return True
         return False
+
+    def _asked(self, m: Mention, masked: str) -> bool:
+        """The one who asked ("in an answer to a question from MP Joana
+        Cotar", "Antwort auf die schriftliche Frage der Abgeordneten"): not
+        the one who answered."""
+        before = masked[max(0, m.start - 45):m.start]
+        return any(not re.search(r"[.!?;\n]", before[a.end():]) for a in self._askers.finditer(before))
 
     def _new_subject(self, sentence: str, verb: re.Match) -> bool:
         """"zegt een winkelier", "says a local man": the verb has a subject of
@@ -381,8 +389,7 @@ class QuoteReader:
 
     def _body_of(self, m: Mention, ev: "_Evidence") -> Body | None:
         if m.kind == "coref":
-            earlier = [x for x in self._mentions if x.kind != "coref"]
-            return self._context_body(m.start, earlier, ev, self._stops)
+            return self._context_body(m.start, self._mentions, ev, self._stops, kind=m.function)
         if m.kind == "person":
             return m.person.body
         if m.kind in ("function", "role"):
@@ -397,20 +404,28 @@ class QuoteReader:
                 return found
         return None
 
-    def _context_body(self, position: int, mentions: list[Mention], ev: "_Evidence", stops: list[int]) -> Body | None:
-        """The body an unnamed "spokesperson" speaks for: the subject (first
-        body named) of the latest sentence before ``position`` that names one,
-        within the two sentences before."""
-        candidates = [x for x in mentions if x.kind in ("body", "function", "person") and x.end <= position]
-        candidates = [x for x in candidates if self._body_of(x, ev) is not None]
-        subject = self._latest_subject(position, candidates, stops, kinds=("body", "function", "person"))
+    def _context_body(self, position: int, mentions: list[Mention], ev: "_Evidence", stops: list[int],
+                      kind: str | None = None) -> Body | None:
+        """The body an unnamed "spokesperson" or "the ministry" speaks for: the
+        subject (first body named, of ``kind`` if given) of the latest sentence
+        before ``position`` that names one, within the two sentences before.
+        "The department" counts as the body it points back to."""
+        kinds = ("body", "function", "person", "coref")
+        bodies = {}
+        for x in mentions:
+            if x.kind in kinds and x.end <= position:
+                body = self._body_of(x, ev)
+                if body is not None and (kind is None or body.kind == kind):
+                    bodies[id(x)] = body
+        candidates = [x for x in mentions if id(x) in bodies]
+        subject = self._latest_subject(position, candidates, stops, kinds=kinds)
         if subject is None:
             return None
         lo, _ = _sentence_around(stops, position, position)
-        earlier = [s for s in stops if s <= lo]
+        earlier = _sentence_starts(self._masked, [s for s in stops if s <= lo])
         if len(earlier) >= 3 and subject.start < earlier[-3]:
             return None
-        return self._body_of(subject, ev)
+        return bodies[id(subject)]
 
     @staticmethod
     def _latest_subject(position: int, mentions: list[Mention], stops: list[int], after: int = -1,
@@ -510,6 +525,19 @@ def _mask(text: str, quotes: list[Quote]) -> str:
             if chars[i] != "\n":
                 chars[i] = MASK
     return "".join(chars)
+
+
+def _sentence_starts(masked: str, stops: list[int]) -> list[int]:
+    """``stops`` less those that end nothing but blank space (". " then the
+    paragraph's blank line is one sentence end), so that counting them counts
+    sentences."""
+    kept: list[int] = []
+    for s in stops:
+        if kept and not masked[kept[-1]:s].strip():
+            kept[-1] = s
+        else:
+            kept.append(s)
+    return kept
 
 
 def _paragraph_starts(paragraphs: list[str]) -> list[int]:
