@@ -12,7 +12,14 @@ statement (speaker "Wang Wenbin", role "Foreign Ministry Spokesperson") and
 the journalist's question is its ``context``, which the relevance pipeline
 reads with it. An answer with no question before it (the opening
 announcements) is a candidate of its own. A remarks page without a Q&A
-structure is one candidate.
+structure is one candidate. An answer's record id is the transcript's
+t-number and a hash of its speaker, question and answer, never its position
+in the transcript: a page split differently keeps its answers' ids.
+
+The speaker is as the page writes it ("汪文斌" on Chinese pages, "Wang
+Wenbin" on English ones); the normalize pipeline makes both the one
+canonical name of config/speakers.yml and keeps the spelling beside it
+(``speaker_as_written``), so one spokesperson is one speaker in any language.
 
 Gotchas handled here:
 - removed pages answer 200 with a "系统维护" (system maintenance) page, or
@@ -31,9 +38,12 @@ Politeness: one request at a time, STATIONWATCH_SLOW_SITE_DELAY seconds apart
 Verified against real text: the EN and ZH question and answer of Wang
 Wenbin's reply about Canada (15 May 2023), republished verbatim by third
 parties; the EN title pattern; the Q&A layout (outlet: question / name:
-answer; 记者： / 汪文斌：). Only against RECONSTRUCTED pages: every selector
-(listing links, countPage, ArticleTitle/PubDate metas, body containers,
-News_Body_* ids), the maintenance page, and the URLs' t-numbers.
+answer; 记者： / 汪文斌：); that the EN and ZH answers of that reply give one
+speaker after normalisation. Only against RECONSTRUCTED pages: every
+selector (listing links, countPage, ArticleTitle/PubDate metas, body
+containers, News_Body_* ids), the maintenance page, and the URLs'
+t-numbers. No real saved MFA page was found (2026 search: a real article
+URL in a public probe script, t20260728_11993800, without its page).
 """
 
 from __future__ import annotations
@@ -46,6 +56,7 @@ from scrapy import Selector
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, resolve_encoding
 
 from core.health import Stat
+from core.text import text_fingerprint
 from spiders.base import StationwatchSpider
 
 BODY = "Ministry of Foreign Affairs"
@@ -163,10 +174,16 @@ class ChinaMfaSpider(StationwatchSpider):
                             record_id=t_number, speaker=spokesperson, speaker_role=SPOKESPERSON_ROLE,
                             raw=region.get(), raw_type="html")
             return
-        for n, pair in enumerate(pairs, start=1):
+        seen: set[str] = set()
+        for pair in pairs:
+            speaker = pair.speaker or spokesperson
+            record_id = pair_record_id(t_number, speaker, pair)
+            if record_id in seen:
+                continue  # the same question and answer printed twice on one page: one statement
+            seen.add(record_id)
             yield self.statement(
-                **common, kind=kind, text=pair.answer, record_id=f"{t_number}:{n}",
-                speaker=pair.speaker or spokesperson, speaker_role=SPOKESPERSON_ROLE,
+                **common, kind=kind, text=pair.answer, record_id=record_id,
+                speaker=speaker, speaker_role=SPOKESPERSON_ROLE,
                 context=pair.question, raw=pair.raw, raw_type="html",
             )
 
@@ -182,6 +199,19 @@ class Paragraph:
 class Pair:
     def __init__(self, question: str | None, answer: str, speaker: str | None, raw: str):
         self.question, self.answer, self.speaker, self.raw = question, answer, speaker, raw
+
+
+def pair_record_id(t_number: str, speaker: str | None, pair: Pair) -> str:
+    """The transcript's number and a hash of who answered what to which question.
+
+    Not the pair's position: a transcript re-split (a question found where
+    there was none, an answer removed) would give every later answer a new
+    id, and the store would take the same answers for new statements. The
+    hash folds case, accents, quotes and spacing (core.text.text_fingerprint),
+    so a page re-rendered with other markup keeps its ids.
+    """
+    content = "\n".join((speaker or "", pair.question or "", pair.answer))
+    return f"{t_number}:{text_fingerprint(content)[:16]}"
 
 
 def decoded_html(response) -> str:

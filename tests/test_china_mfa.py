@@ -5,6 +5,7 @@ import json
 import pytest
 from scrapy.http import HtmlResponse, Request
 
+from pipelines.normalize import NormalizePipeline
 from spiders.china_mfa import ChinaMfaSpider, split_questions_and_answers, body_paragraphs
 from stationwatch.items import Statement
 from stationwatch.topic import load_topic
@@ -17,6 +18,10 @@ EN_PRESSER = EN_LIST + "202305/t20230515_99990001.html"
 ZH_PRESSER = ZH_LIST + "202305/t20230515_99990003.shtml"
 EN_TEXT = json.loads(fixture_path(SOURCE, "mfa-presser-qa_overseas-police-stations_text.VERBATIM-TEXT.json").read_text())
 ZH_TEXT = json.loads(fixture_path(SOURCE, "mfa-presser-qa_zh_text.TRANSCRIBED.json").read_text())
+# Record ids: the transcript's t-number and a hash of speaker, question and
+# answer (pinned here: a change of the hash would make every stored answer new).
+EN_CANADA_ID = "t20230515_99990001:c2ecc229d3aa638d"
+ZH_CANADA_ID = "t20230515_99990003:71394f8b84a4fe0c"
 
 
 @pytest.fixture
@@ -80,7 +85,8 @@ def test_english_transcript_gives_one_candidate_per_answer(spider):
     announcement, other, canada = spider.parse_article(response, "en", "briefing")
     assert isinstance(canada, Statement)
     # The real Q&A, field by field.
-    assert canada.record_id == "t20230515_99990001:3"
+    assert canada.record_id == EN_CANADA_ID
+    assert len({i.record_id for i in (announcement, other, canada)}) == 3
     assert canada.source == "china_mfa" and canada.source_kind == "ministry" and canada.country == "CN"
     assert canada.body == "Ministry of Foreign Affairs"
     assert canada.kind == "briefing" and canada.language == "en"
@@ -110,7 +116,7 @@ def test_relevance_is_judged_per_question_and_answer(spider):
 def test_chinese_transcript_decodes_in_each_encoding(spider, encoding):
     response = response_for(SOURCE, f"zh_presser_2023-05-15.{encoding}.RECONSTRUCTED.html", ZH_PRESSER)
     other, canada = spider.parse_article(response, "zh", "briefing")
-    assert canada.record_id == "t20230515_99990003:2"
+    assert canada.record_id == ZH_CANADA_ID  # the same in every encoding: the hash is of the decoded text
     assert canada.title == "2023年5月15日外交部发言人汪文斌主持例行记者会"
     assert canada.published == "2023-05-15"
     assert canada.speaker == "汪文斌" and canada.speaker_role == "Foreign Ministry Spokesperson"
@@ -122,6 +128,31 @@ def test_chinese_transcript_decodes_in_each_encoding(spider, encoding):
     judgement = topic.judge(f"{canada.context}\n\n{canada.text}")
     assert judgement.relevant and "警察站" in judgement.matched_terms
     assert not topic.judge(f"{other.context}\n\n{other.text}").relevant
+
+
+def test_an_answer_keeps_its_id_when_an_earlier_one_is_removed(spider):
+    body = fixture_path(SOURCE, "eng_presser_2023-05-15.RECONSTRUCTED.html").read_bytes()
+    earlier = (b"<p>PLACEHOLDER Outlet: PLACEHOLDER question about another subject?</p>\n"
+               b"<p>Wang Wenbin: PLACEHOLDER answer about another subject.</p>\n"
+               b"<p>PLACEHOLDER second paragraph of that answer.</p>\n")
+    assert earlier in body
+    announcement, canada = spider.parse_article(html_response(EN_PRESSER, body.replace(earlier, b"")), "en", "briefing")
+    assert canada.record_id == EN_CANADA_ID and canada.context == EN_TEXT["question"]
+    # A changed answer is another record: its words are the record.
+    changed = body.replace(b"multiple times.", b"many times.")
+    assert list(spider.parse_article(html_response(EN_PRESSER, changed), "en", "briefing"))[-1].record_id != EN_CANADA_ID
+
+
+def test_english_and_chinese_transcripts_give_the_same_speaker(spider):
+    pipeline = NormalizePipeline()
+    en = list(spider.parse_article(response_for(SOURCE, "eng_presser_2023-05-15.RECONSTRUCTED.html", EN_PRESSER),
+                                   "en", "briefing"))[-1]
+    zh = list(spider.parse_article(response_for(SOURCE, "zh_presser_2023-05-15.utf-8.RECONSTRUCTED.html", ZH_PRESSER),
+                                   "zh", "briefing"))[-1]
+    assert (en.speaker, zh.speaker) == ("Wang Wenbin", "汪文斌")  # as each page writes it
+    en, zh = pipeline.process_item(en), pipeline.process_item(zh)
+    assert en.speaker == zh.speaker == "Wang Wenbin"
+    assert (en.speaker_as_written, zh.speaker_as_written) == ("Wang Wenbin", "汪文斌")
 
 
 def test_charset_header_that_contradicts_the_bytes(spider):
@@ -214,10 +245,11 @@ def test_end_to_end_replay(tmp_path):
     rows = {r["record_id"]: r for r in crawled.statements if r["source"] == SOURCE}
     run = next(r for r in crawled.runs if r["spider"] == SOURCE)
     # Only the Canada answer of each transcript is on topic; the removed page is not stored.
-    assert set(rows) == {"t20230515_99990001:3", "t20230515_99990003:2"}
-    en, zh = rows["t20230515_99990001:3"], rows["t20230515_99990003:2"]
+    assert set(rows) == {EN_CANADA_ID, ZH_CANADA_ID}
+    en, zh = rows[EN_CANADA_ID], rows[ZH_CANADA_ID]
     assert (en["speaker"], en["language"], en["published"]) == ("Wang Wenbin", "en", "2023-05-15")
-    assert (zh["speaker"], zh["language"], zh["published"]) == ("汪文斌", "zh", "2023-05-15")
+    # One speaker in both languages; the Chinese page's spelling is kept beside it.
+    assert (zh["speaker"], zh["speaker_as_written"], zh["language"]) == ("Wang Wenbin", "汪文斌", "zh")
     assert "根本不存在所谓的海外" in zh["text"]  # GBK page decoded
     assert run["status"] == "ok" and run["new"] == 2
     assert any("t20230516_99990002" in p for p in asked)  # the removed page was asked for
