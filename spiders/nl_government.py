@@ -10,10 +10,12 @@ file (in Dutch or any language: "Chinese", "politiebureaus", ...) or when it
 is a press-conference transcript (``mediatekst``), whose introduction never
 names the questions asked. The relevance pipeline then judges the full text.
 
-One candidate per statement: a news item or document is one; a transcript
-gives one per question-and-answer pair (the minister's answer is the
-statement, the journalist's question its context) plus the opening
-statement. Speakers in transcripts are the capitalised labels ("DE JONGE");
+One candidate per statement: a news item or document is one (its record id
+is the API's ``id``); a transcript gives one per question-and-answer pair
+(the minister's answer is the statement, the journalist's question its
+context) plus the opening statement, each with the document's id and a hash
+of its speaker, question and answer as record id, never its position: a
+transcript split differently keeps the ids of its other turns. Speakers in transcripts are the capitalised labels ("DE JONGE");
 their name and role come from the introduction ("viceminister-president De
 Jonge") where it names them. Letters to parliament often carry their text
 only in a PDF, which is not fetched: their introduction (or title) is the
@@ -26,9 +28,12 @@ Verification (see tests/fixtures/nl_government/PROVENANCE.md):
   ``authorities/department``, ``frontenddate``, ``initialdate``,
   ``languages``; the transcript's speaker labels and sections; the empty
   end-of-paging ``<documents/>``;
+- that a real transcript's pair keeps its id when the opening statement
+  before it is removed;
 - only on RECONSTRUCTED or DERIVED samples: a news item detail (no recorded
   one; parsed as a document), an empty ``<newsitems/>``, and every on-topic
-  record (no recorded Rijksoverheid response about the stations was found).
+  record (no recorded Rijksoverheid response about the stations was found;
+  searched again in 2026, none).
 """
 
 from __future__ import annotations
@@ -41,8 +46,8 @@ from zoneinfo import ZoneInfo
 import scrapy
 from scrapy import Selector
 
+from core.text import fold, text_fingerprint
 from spiders.base import StationwatchSpider
-from stationwatch.topic import fold
 
 API = "https://opendata.rijksoverheid.nl/v1/sources/rijksoverheid"
 FEEDS = ("documents", "infotypes/news")
@@ -60,6 +65,7 @@ KINDS = {
 # label is an upper-case line, with the outlet in brackets for journalists.
 _TURN = re.compile(r"^<p[^>]*>\s*(?P<label>[^<]{2,80}?)\s*<br\s*/?>(?P<rest>.*)</p>\s*$", re.DOTALL)
 _NAME_PARTICLES = {"van", "der", "den", "de", "het", "ter", "ten", "te", "in", "'t"}
+_TAG = re.compile(r"<[^>]*>")
 
 
 class NlGovernmentSpider(StationwatchSpider):
@@ -129,12 +135,17 @@ class NlGovernmentSpider(StationwatchSpider):
         introduction = _text(root, "introduction")
         blocks = [(_text(b, "paragraphtitle"), _text(b, "paragraph")) for b in root.xpath("content/contentblock")]
         if doc_type == TRANSCRIPT_TYPE:
-            for number, turn in enumerate(transcript_statements(introduction, blocks)):
+            seen: set[str] = set()
+            for turn in transcript_statements(introduction, blocks):
+                turn_id = f"{record_id}#{turn_fingerprint(turn)}"
+                if turn_id in seen:
+                    continue  # the same question and answer twice in one transcript: one statement
+                seen.add(turn_id)
                 yield self.statement(
                     **common,
                     title=f"{title}: {turn['heading']}" if turn["heading"] else title,
                     text=turn["text"],
-                    record_id=f"{record_id}#{number}",
+                    record_id=turn_id,
                     speaker=turn["speaker"],
                     speaker_role=turn["role"],
                     context=turn["question"] or None,
@@ -147,6 +158,16 @@ class NlGovernmentSpider(StationwatchSpider):
             text=(introduction + content) or title,  # PDF-only letters: the title is all there is
             record_id=record_id,
         )
+
+
+def turn_fingerprint(turn: dict) -> str:
+    """A transcript statement's id within its document: a hash of who answered
+    what to which question, never its position, so that a transcript split
+    differently (a question found where there was none, a turn removed)
+    keeps the ids of the others. Markup does not count, only the words
+    (core.text.text_fingerprint folds case, accents, quotes and spacing)."""
+    words = [_TAG.sub(" ", turn.get(part) or "") for part in ("question", "text")]
+    return text_fingerprint("\n".join([turn.get("speaker") or "", *words]))[:16]
 
 
 def _xml_root(response):

@@ -7,10 +7,14 @@ import pytest
 from scrapy.http import Request, XmlResponse
 
 from spiders.nl_government import API, NlGovernmentSpider, published_date, _xml_root
-from tests.helpers import collect, make_spider, replay_crawl, response_for
+from tests.helpers import collect, fixture_path, make_spider, replay_crawl, response_for
 
 SOURCE = "nl_government"
 TRANSCRIPT_ID = "02dbce21-c2a6-4310-9ed5-aab7b27467ac"
+# A transcript statement's id: the document's and a hash of speaker, question
+# and answer (pinned: a change of the hash would make every stored turn new).
+OPENING_ID = f"{TRANSCRIPT_ID}#21466c5db7eab002"
+PAIR_ID = f"{TRANSCRIPT_ID}#721157411a8944e6"
 ANSWER_ID = "00000000-0000-0000-0000-000000000001"
 
 
@@ -68,7 +72,7 @@ def test_empty_page_ends_paging_without_a_layout_change(spider):
 
 def test_transcript_opening_statement(transcript):
     opening = transcript[0]
-    assert opening.record_id == f"{TRANSCRIPT_ID}#0"
+    assert opening.record_id == OPENING_ID
     assert opening.kind == "briefing"
     assert opening.title == "Letterlijke tekst persconferentie na ministerraad 17 november 2017"
     assert opening.speaker == "De Jonge"
@@ -90,11 +94,21 @@ def test_transcript_question_and_answer_pair(transcript):
     # cut off before its answer ("BORGMAN ..."), which yields nothing.
     assert len(transcript) == 2
     pair = transcript[1]
-    assert pair.record_id == f"{TRANSCRIPT_ID}#1"
+    assert pair.record_id == PAIR_ID
     assert pair.title == "Letterlijke tekst persconferentie na ministerraad 17 november 2017: Afschaffing referendumwet"
     assert pair.speaker == "De Jonge" and pair.speaker_role == "viceminister-president"
     assert pair.text.startswith("<p>Collega Ollongren heeft in dat debat aangegeven")
     assert "DE JONGE" not in pair.text and "BORGMAN" not in pair.text
+    assert pair.context.startswith("<p>Meneer De Jonge, deze week was in de Tweede Kamer het debat")
+
+
+def test_a_pair_keeps_its_id_when_the_opening_statement_is_removed(spider):
+    body = fixture_path(SOURCE, "rijksoverheid_documents_detail_mediatekst.REPAIRED.xml").read_text()
+    start, end = body.index("<p>Goedemiddag."), body.index("<h2>Afschaffing referendumwet</h2>")
+    url = f"{API}/documents/{TRANSCRIPT_ID}"
+    shorter = XmlResponse(url, body=(body[:start] + body[end:]).encode(), request=Request(url))
+    (pair,) = spider.parse_detail(shorter)
+    assert pair.record_id == PAIR_ID
     assert pair.context.startswith("<p>Meneer De Jonge, deze week was in de Tweede Kamer het debat")
 
 
