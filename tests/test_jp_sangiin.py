@@ -245,7 +245,9 @@ def test_end_to_end_replay(tmp_path):
     assert set(rows) == {"210-21:question", "210-21:answer", "210-50:question"}
     question, answer = rows["210-21:question"], rows["210-21:answer"]
     assert (question["speaker"], question["published"], question["kind"]) == ("神谷 宗幣", "2022-10-24", "written_question")
-    assert (answer["speaker"], answer["published"], answer["body"]) == ("岸田 文雄", "2022-11-04", "Cabinet")
+    assert (answer["published"], answer["body"]) == ("2022-11-04", "Cabinet")
+    # One person, one name (config/speakers.yml); the page's spelling is kept beside it.
+    assert (answer["speaker"], answer["speaker_as_written"]) == ("Kishida Fumio", "岸田 文雄")
     assert answer["question_record_id"] == "210-21:question"
     assert "海外警察拠点" in question["text"]  # stored as text, not mojibake
     assert any(p.endswith("/218/syuisyo.htm") for p in asked)  # the walk found the current session
