@@ -76,6 +76,7 @@ MARKER = re.compile(r"^(?P<kind>Vraag|Vragen|Antwoord|Antwoorden)"
                     r"(?:\s+(?:op\s+)?(?:vraag|vragen))?"
                     r"(?:\s+(?P<numbers>\d+[a-z]?(?:\s*(?:,|en|t/m|tot en met|-|–)\s*\d+[a-z]?)*))?"
                     r"\s*[:.]?(?:\s+(?P<rest>.*))?$")
+MAX_ANSWER_PAGES = 60  # answers run to a few pages; a file far longer is not read past this (scraped input)
 PAGE_FURNITURE = re.compile(r"^(?:\d{1,3}|Pagina \d+ van \d+|(?:ah|kv)-tk-\S+.*)$")
 
 
@@ -255,7 +256,7 @@ def _pdf_lines(body: bytes) -> list[Paragraph]:
     from pypdf import PdfReader  # imported here: only this source reads PDF
 
     lines = []
-    for page in PdfReader(io.BytesIO(body)).pages:
+    for page in PdfReader(io.BytesIO(body)).pages[:MAX_ANSWER_PAGES]:
         for line in (page.extract_text() or "").splitlines():
             line = " ".join(line.split())
             if line and not PAGE_FURNITURE.match(line):
