@@ -301,6 +301,15 @@ def m011_fts_reindex_only_on_text_change(db):
 
 
 @MIGRATIONS()
+def m012_statement_host_country(db):
+    """The country an embassy spoke in (statements.host_country), beside
+    ``country`` (the body's own: CN for a PRC embassy), indexed because
+    "what China said in Chile" is a facet and a filter."""
+    db["statements"].add_column("host_country", str)
+    db["statements"].create_index(["host_country"], if_not_exists=True)
+
+
+@MIGRATIONS()
 def m013_speaker_as_written(db):
     """The speaker's name as the source wrote it ("汪文斌"), beside ``speaker``,
     which the normalize pipeline now sets to the person's canonical name

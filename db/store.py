@@ -38,6 +38,7 @@ STATEMENT_FIELDS = (
     "source", "source_kind", "country", "body", "kind", "published", "speaker",
     "speaker_role", "title", "text", "excerpt", "url", "fetch_url", "language",
     "record_id", "question_record_id", "text_hash", "outlet", "speaker_as_written",
+    "host_country",
 )
 
 

@@ -10,7 +10,7 @@ filled by the pipelines or are optional links between records.
 from dataclasses import dataclass, field
 from typing import Optional
 
-from core.vocab import check_statement_vocabulary, is_official
+from core.vocab import check_statement_vocabulary, is_country_code, is_official
 
 
 @dataclass
@@ -39,9 +39,14 @@ class Statement:
     excerpt: Optional[str] = None
     text_hash: Optional[str] = None
     speaker_as_written: Optional[str] = None  # the speaker's name as the source wrote it ("汪文斌")
+    # Where a body spoke abroad: an embassy's host country (ISO 3166-1 alpha-2),
+    # so "what China said in Chile" is a filter, not a text search.
+    host_country: Optional[str] = None
 
     def __post_init__(self):
         check_statement_vocabulary(self.source_kind, self.kind, self.country)
+        if not is_country_code(self.host_country):
+            raise ValueError(f"host_country {self.host_country!r} is not an ISO 3166-1 alpha-2 code (or EU)")
 
     @property
     def official(self) -> bool:
