@@ -40,10 +40,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections import Counter
 from urllib.parse import urlencode
 
 import scrapy
 
+from core.text import text_fingerprint
 from spiders.base import StationwatchSpider
 
 API = "https://api.govinfo.gov"
@@ -136,7 +138,8 @@ class UsCongressSpider(StationwatchSpider):
         published = article_date(text) or _date_from_id(granule_id)
         body, kind, member_role = SECTIONS[section]
         raw = response.text
-        for number, (who, chair, words) in enumerate(turns(text), start=1):
+        found = turns(text)
+        for (who, chair, words), key in zip(found, turn_keys(found)):
             speaker, role = (chair, _office(who)) if chair else _speaker_and_role(who, member_role)
             yield self.statement(
                 body=body,
@@ -147,7 +150,7 @@ class UsCongressSpider(StationwatchSpider):
                 published=published,
                 language="en",
                 text=words,
-                record_id=f"{granule_id}#{number}",
+                record_id=f"{granule_id}#{key}",
                 speaker=speaker,
                 speaker_role=role,
                 raw=raw,
@@ -214,6 +217,25 @@ def turns(text: str) -> list[tuple[str, str | None, str]]:
         elif found:
             found[-1][2].append(para)
     return [(who, chair, "\n\n".join(p for p in words if p)) for who, chair, words in found]
+
+
+def turn_keys(found: list[tuple[str, str | None, str]]) -> list[str]:
+    """A key per turn from its own content, not its place in the article.
+
+    A position (``#3``) made a re-split or corrected article look like new
+    statements (issue #19 item 4). The key is a hash of the speaker and the
+    folded words (core.text.text_fingerprint folds case, spacing, quotes);
+    the same words said twice by the same speaker ("Without objection, it
+    is so ordered.") are told apart by their occurrence count, which an
+    edit elsewhere in the article does not change.
+    """
+    seen: Counter = Counter()
+    keys = []
+    for who, chair, words in found:
+        digest = text_fingerprint(f"{chair or who}\n{words}")[:16]
+        seen[digest] += 1
+        keys.append(digest if seen[digest] == 1 else f"{digest}-{seen[digest]}")
+    return keys
 
 
 def _speaker_and_role(who: str, member_role: str) -> tuple[str, str]:

@@ -98,7 +98,7 @@ def test_real_senate_article_presiding_officer(spider):
     assert item.title == "RECOGNITION OF THE MAJORITY LEADER"
     assert item.url == "https://www.govinfo.gov/app/details/CREC-2018-10-10/CREC-2018-10-10-pt1-PgS6735-6"
     assert item.fetch_url == f"{API}/packages/CREC-2018-10-10/granules/CREC-2018-10-10-pt1-PgS6735-6/htm"
-    assert item.record_id == "CREC-2018-10-10-pt1-PgS6735-6#1"
+    assert item.record_id == "CREC-2018-10-10-pt1-PgS6735-6#5dbe01899533bc8b"  # granule + hash of speaker and words
     assert item.raw_type == "html" and "<pre>" in item.raw
 
 
@@ -113,8 +113,33 @@ def test_real_house_article_one_candidate_per_speaker_turn(spider):
     assert casten.text.startswith("Madam Speaker, it is Police Week, the week when law enforcement officers")
     assert "I rise today partly to share in that gratitude." in casten.text  # later paragraphs stay in the turn
     assert "[[Page H3281]]" not in casten.text
-    assert casten.record_id == "CREC-2024-05-16-pt1-PgH3280-3#2"
+    assert casten.record_id == "CREC-2024-05-16-pt1-PgH3280-3#dffe05677bccaee0"
     assert casten.raw == chair.raw  # one article, one document
+
+
+def test_a_turn_keeps_its_record_id_when_an_earlier_turn_is_removed(spider):
+    """Issue #19 item 4: the id comes from the turn, not its place in the article."""
+    package, granule = "CREC-2024-05-16", "CREC-2024-05-16-pt1-PgH3280-3"
+    url = f"{API}/packages/{package}/granules/{granule}/htm"
+    real = (FIXTURES / SOURCE / "CREC-2024-05-16-pt1-PgH3280-3.TRANSCRIBED.TRUNCATED.htm").read_text()
+    chair_turn = ("  The SPEAKER pro tempore. The Chair recognizes the gentleman from \n"
+                  "Illinois (Mr. Casten) for 5 minutes.\n")
+    assert chair_turn in real
+    without_chair = HtmlResponse(url, body=real.replace(chair_turn, "").encode(), encoding="utf-8", request=Request(url))
+    (casten_alone,) = list(spider.parse_article(without_chair, package, granule, "HOUSE", "POLICE WEEK"))
+    _, casten = article(spider, package, granule, "CREC-2024-05-16-pt1-PgH3280-3.TRANSCRIBED.TRUNCATED.htm",
+                        "HOUSE", "POLICE WEEK")
+    assert casten_alone.speaker == casten.speaker == "Mr. CASTEN"
+    assert casten_alone.record_id == casten.record_id
+
+
+def test_the_same_words_twice_get_two_ids():
+    from spiders.us_congress import turn_keys
+    said = [("The SPEAKER pro tempore", None, "Without objection, it is so ordered."),
+            ("Mr. SMITH", None, "I yield back."),
+            ("The SPEAKER pro tempore", None, "Without  objection, it is so ordered.")]
+    first, other, again = turn_keys(said)
+    assert again == f"{first}-2" and len({first, other, again}) == 3
 
 
 def test_article_date_comes_from_its_header_not_the_issue():
@@ -162,7 +187,7 @@ def test_end_to_end_replay(tmp_path):
     assert "DEMO_KEY" not in result.stderr  # the key is never logged
     conn = database.connect(db_path)
     try:
-        statements = list(conn.query("SELECT * FROM statements ORDER BY record_id"))
+        statements = list(conn.query("SELECT * FROM statements ORDER BY speaker DESC"))
         (run,) = list(conn.query("SELECT * FROM runs"))
         fetch_urls = [r["fetch_url"] for r in conn.query("SELECT fetch_url FROM documents")]
     finally:
