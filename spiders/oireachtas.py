@@ -7,13 +7,21 @@ PSI Licence). The API has no keyword search, so the spider walks date windows
 from the last successful run's date to today:
 
 - ``/v1/questions`` (oral and written), skip/limit paging to the end. Every
-  question is a candidate. The answer is not in the JSON: for a question the
-  topic matches (its text or section heading), the section's XML is fetched
-  and the first ``speech`` after the ``question`` is its answer; the other
-  speeches of that section (supplementaries to an oral question) are
-  contributions. Fetching every section's XML for thousands of questions a
-  week would be a load on the source, so only these are fetched; the
-  relevance pipeline still judges every candidate.
+  question is a candidate. The answer is not in the JSON but in the section's
+  XML, where the questions taken together stand one after another before the
+  one ``speech`` that answers them all ("I propose to take Questions Nos. 341
+  and 356 together"). A listing's questions are grouped by section; a
+  section is fetched when one of its questions (or its heading) matches the
+  topic or names its context words only (China, Fuzhou, Capel Street...):
+  fetching every section for thousands of questions a week would load the
+  source. Then each question is judged with the answer it shares as context
+  (a question that names only China is on topic when its answer names the
+  station), and the answer becomes one statement per question it takes,
+  each linked to its question (see ``answer_statements``). The section's
+  other speeches (supplementaries) are contributions. A section file that
+  cannot be fetched (404, timeout) is a lost record: the run is an error and
+  the next run asks from the same date, so the answer is fetched when the
+  file is back.
 - ``/v1/debates``: each sitting day's whole record (``main.xml``) once; every
   speech of a section that holds no questions (those come from the questions
   walk) is a contribution.
@@ -28,12 +36,19 @@ for the question and its answer, the section's page
 Verified against real recorded data (TD-scrape's saved responses): the
 questions and debates JSON shapes and field names, question fields (date,
 type, number, asker, addressee, text, section, house), paging counts, the AKN
-XML structure (references, debateSection, question, speech, from, p) and
-speaker and role resolution. Real web addresses seen on stored pages: the
-question and Dáil debate page patterns. Only against RECONSTRUCTED samples:
-an on-topic question and its answer's section file (real text of PQ 322 of 13
-December 2022, placeholder ids and XML location), the per-section XML file
-layout (``dbsect_N.xml``), and the committee page pattern.
+XML structure (references, debateSection, question, speech, from, p),
+speaker and role resolution, questions taken together (the real 2002-12-03
+record: questions 1 and 2 before the one answer; the real 2023-02-14
+listing: questions 1 and 2 in one section, dbsect_7) and the per-section XML
+address the listing gives (``.../mul@/dbsect_N.xml``). Real web addresses
+seen on stored pages: the question and Dáil debate page patterns, and the
+"I propose to take Questions Nos. ... together." wording. Only against
+RECONSTRUCTED samples: an on-topic written question and its answer's section
+file (real text of PQ 322 of 13 December 2022, placeholder ids and file),
+two written questions answered together (PLACEHOLDER words, numbered 341 and
+356), a section file answering 404, and the committee page pattern. Not
+seen: a real per-section file's content (written answers' sections were not
+recorded).
 """
 
 from __future__ import annotations
@@ -58,6 +73,8 @@ CHAMBER_BODY = {"dail": "Dáil Éireann", "seanad": "Seanad Éireann"}
 CHAMBER_ROLE = {"dail": "TD", "seanad": "Senator"}
 _RECORD = re.compile(r"/debateRecord/(?P<chamber>[^/]+)/(?P<date>\d{4}-\d{2}-\d{2})/")
 _SECTION_NUMBER = re.compile(r"dbsect_(\d+)")
+# Judgement.reason of a text naming the topic's context (China...) without its terms.
+CONTEXT_ONLY = "context words only"
 
 
 class OireachtasSpider(StationwatchSpider):
@@ -96,31 +113,46 @@ class OireachtasSpider(StationwatchSpider):
         data = self.json_or_layout_error(response, "results")
         if data is None:
             return
-        topic = self.topic
-        to_answer: dict[str, list[dict]] = {}
+        by_section: dict[str | None, list[dict]] = {}  # questions taken together share a section
         for result in data["results"] or []:
             question = (result or {}).get("question")
             if not question or not question.get("uri") or not question.get("date"):
                 self.layout_changed(response, "a result without question.uri or question.date")
                 continue
-            section = question.get("debateSection") or {}
-            xml_uri = ((section.get("formats") or {}).get("xml") or {}).get("uri")
-            heading = (section.get("showAs") or "").strip()
-            if xml_uri and topic.judge(f"{heading}\n{question.get('showAs') or ''}").relevant:
-                to_answer.setdefault(xml_uri, []).append(question)  # yielded with its answer
-            else:
-                yield self.question_statement(question, response.url, raw=json.dumps(result, sort_keys=True, ensure_ascii=False))
-        for xml_uri, questions in to_answer.items():
-            key = (xml_uri, frozenset(q["uri"] for q in questions))
-            if key in self.sections_asked:
-                continue  # the same questions seen again in an overlapping window
-            self.sections_asked.add(key)
-            yield scrapy.Request(xml_uri, callback=self.parse_answer_section, errback=self.answer_section_failed,
-                                 cb_kwargs={"questions": questions, "listing_url": response.url},
-                                 dont_filter=True)
+            by_section.setdefault(section_xml_uri(question), []).append(result)
+        for xml_uri, results in by_section.items():
+            questions = [result["question"] for result in results]
+            if xml_uri and any(self.worth_its_answer(q) for q in questions):
+                yield from self.ask_answer_section(xml_uri, questions, response.url)
+                continue
+            for result in results:
+                yield self.question_statement(result["question"], response.url,
+                                              raw=json.dumps(result, sort_keys=True, ensure_ascii=False))
         yield from self.next_page(data, "questions", filters, skip)
 
-    def question_statement(self, question: dict, fetch_url: str, raw: str) -> Statement:
+    def worth_its_answer(self, question: dict) -> bool:
+        """Fetch the answer of a question the topic matches, or one that names
+        its context (China, Fuzhou, the Ministry of Public Security...) without
+        the station words: its answer may hold them, and a question judged
+        with its answer is on topic. Thousands of questions a week name
+        neither; their sections are not asked for."""
+        heading = ((question.get("debateSection") or {}).get("showAs") or "").strip()
+        judgement = self.topic.judge(f"{heading}\n{question.get('showAs') or ''}")
+        return judgement.relevant or judgement.reason == CONTEXT_ONLY
+
+    def ask_answer_section(self, xml_uri: str, questions: list[dict], listing_url: str):
+        """One request per section for all the listing's questions in it
+        (questions taken together share a section). Every question of the
+        section goes along, so each is judged with the answer it shares."""
+        key = (xml_uri, frozenset(q["uri"] for q in questions))
+        if key in self.sections_asked:
+            return  # the same questions seen again in an overlapping window
+        self.sections_asked.add(key)
+        yield scrapy.Request(xml_uri, callback=self.parse_answer_section, errback=self.answer_section_failed,
+                             cb_kwargs={"questions": questions, "listing_url": listing_url},
+                             dont_filter=True)
+
+    def question_statement(self, question: dict, fetch_url: str, raw: str, context: str | None = None) -> Statement:
         house = question.get("house") or {}
         chamber = house.get("houseCode") or "dail"
         asker = question.get("by") or {}
@@ -139,48 +171,74 @@ class OireachtasSpider(StationwatchSpider):
             record_id=question_record_id(question),
             speaker=(asker.get("showAs") or "").strip() or None,
             speaker_role=CHAMBER_ROLE.get(chamber),
+            context=context,
             raw=raw,
             raw_type="json" if raw.startswith("{") else "xml",
         )
 
     def parse_answer_section(self, response, questions, listing_url):
-        """Questions the topic matched, each with its answer; the section's
-        other speeches as contributions."""
+        """The listing's questions of this section, each judged with the
+        answer it shares; one answer statement per question an answer takes;
+        the section's other speeches as contributions."""
         record = Record.from_response(response)
         if record is None:
             self.layout_changed(response, "not an Akoma Ntoso debate record")
             return
-        answered_speeches = set()
-        for question in questions:
-            eid = question["uri"].rstrip("/").rsplit("/", 1)[-1]
-            node = record.body.xpath(f'.//question[@eId="{eid}"]')
-            section = node.xpath("ancestor::debateSection[1]") if node else record.body.xpath(".//debateSection[1]")
-            raw = section[0].get() if section else response.text
-            yield self.question_statement(question, listing_url, raw=raw)
-            if not node:
-                self.logger.warning("question %s not found in %s: no answer", eid, response.url)
-                continue
-            answer = node.xpath("following-sibling::speech[1]")
-            if not answer:
-                continue  # not answered yet
-            answered_speeches.add(answer.attrib.get("eId"))
-            yield self.speech_statement(
-                record, answer[0], section[0], response.url,
-                kind="oral_answer" if question.get("questionType") == "oral" else "written_answer",
-                url=question_page(question), question=question)
-        for section in {s.attrib.get("eId"): s for s in record.body.xpath(".//question/ancestor::debateSection[1]")}.values():
+        listed = {question_eid(q): q for q in questions}
+        sections = record.body.xpath(".//question/ancestor::debateSection[1]")
+        exchanges = [exchange for section in unique_by_eid(sections) for exchange in exchanges_in(section)]
+        exchange_of = {eid: exchange for exchange in exchanges for eid in exchange.question_eids}
+        for eid, question in listed.items():
+            exchange = exchange_of.get(eid)
+            if exchange is None:
+                self.logger.warning("question %s has no answer in %s", eid, response.url)
+            yield self.question_statement(
+                question, listing_url, raw=exchange.section.get() if exchange else response.text,
+                context=exchange.context_for(eid) if exchange else None)
+        oral = any(q.get("questionType") == "oral" for q in questions)  # one section, one kind of question
+        for exchange in exchanges:
+            yield from self.answer_statements(record, exchange, listed, response.url, oral)
+        answered = {exchange.answer.attrib.get("eId") for exchange in exchanges}
+        for section in unique_by_eid(sections):
             for speech in section.xpath("./speech"):
-                if speech.attrib.get("eId") not in answered_speeches:
+                if speech.attrib.get("eId") not in answered:
                     yield self.speech_statement(record, speech, section, response.url, kind="debate_contribution")
 
+    def answer_statements(self, record: "Record", exchange: "Exchange", listed: dict, fetch_url: str, oral: bool):
+        """One statement per question the speech answers ("I propose to take
+        Questions Nos. 341 and 356 together"), with the same text, each
+        linked to its question. The store links an answer to one question
+        (statements.question_id), so an answer to two is two rows; being the
+        same words of the same speaker, they fall into one dedupe cluster and
+        count once in the digest.
+
+        The first keeps the speech's own record_id, as an answer to one
+        question has; the others add the question's eId. Every copy's context
+        is all the exchange's questions, so the copies are judged alike."""
+        context = exchange.questions_text(listed)
+        for n, eid in enumerate(exchange.question_eids):
+            # A question taken with these but listed on another page gets its
+            # question_record_id all the same; the store sets question_id when
+            # that question is already stored.
+            question = listed.get(eid) or {"date": record.date, "uri": f"/question/{record.date}/{eid}",
+                                           "questionNumber": eid.rsplit("_", 1)[-1]}
+            yield self.speech_statement(
+                record, exchange.answer, exchange.section, fetch_url,
+                kind="oral_answer" if oral else "written_answer", url=question_page(question),
+                question_record_id=question_record_id(question), context=context,
+                record_suffix=f"/{eid}" if n else "")
+
     def answer_section_failed(self, failure):
-        """The section XML is unavailable (such links have been broken at
-        times): keep the questions, without their answers."""
+        """The section XML could not be fetched (404, timeout; such links
+        have been broken at times): the answer is lost for this run. The run
+        is an error and the next one asks from the same date again, so the
+        answer is fetched once the file is back; the questions are kept."""
         request = failure.request
-        self.logger.warning("answer section unavailable (%s): questions kept without answers", failure.value)
+        status = getattr(getattr(failure.value, "response", None), "status", None)
+        reason = f"HTTP {status}" if status else repr(failure.value)
+        self.lost_record(request.url, f"answer section {reason} for {len(request.cb_kwargs['questions'])} question(s)")
         for question in request.cb_kwargs["questions"]:
-            yield self.question_statement(question, request.cb_kwargs["listing_url"],
-                                          raw=json.dumps({"question": question}, sort_keys=True, ensure_ascii=False))
+            yield self.question_statement(question, request.cb_kwargs["listing_url"], raw=question_json(question))
 
     # Debates -------------------------------------------------------------
 
@@ -214,30 +272,28 @@ class OireachtasSpider(StationwatchSpider):
     # Shared --------------------------------------------------------------
 
     def speech_statement(self, record: "Record", speech, section, fetch_url: str, kind: str,
-                         url: str | None = None, question: dict | None = None, body: str | None = None) -> Statement:
+                         url: str | None = None, body: str | None = None, question_record_id: str | None = None,
+                         context: str | None = None, record_suffix: str = "") -> Statement:
         by = (speech.attrib.get("by") or "").lstrip("#")
         role_ref = (speech.attrib.get("as") or "").lstrip("#")
         speaker = record.people.get(by) or " ".join(speech.xpath("./from//text()").getall()).strip() or None
         role = record.roles.get(role_ref) or CHAMBER_ROLE.get(record.chamber)
-        heading = " ".join(" ".join(section.xpath("./heading//text()").getall()).split())
-        extra = {}
-        if question is not None:
-            extra = dict(question_record_id=question_record_id(question), context=(question.get("showAs") or "").strip())
         return self.statement(
             body=body or CHAMBER_BODY.get(record.chamber, record.chamber),
             kind=kind,
             url=url or section_page(record, section.attrib.get("eId") or ""),
             fetch_url=fetch_url,
-            title=heading,
+            title=node_text(section.xpath("./heading")),
             published=record.date,
             language="en",
             text="\n".join(speech.xpath("./p").getall()),
-            record_id=f"speech:{record.chamber}/{record.date}/{speech.attrib.get('eId')}",
+            record_id=f"speech:{record.chamber}/{record.date}/{speech.attrib.get('eId')}{record_suffix}",
             speaker=speaker,
             speaker_role=role,
+            question_record_id=question_record_id,
+            context=context,
             raw=section.get(),
             raw_type="xml",
-            **extra,
         )
 
 
@@ -285,3 +341,59 @@ def question_page(question: dict) -> str:
 def section_page(record: Record, section_eid: str) -> str:
     number = _SECTION_NUMBER.search(section_eid)
     return f"{WEB}/debate/{record.chamber}/{record.date}/{number.group(1) if number else section_eid}/"
+
+
+class Exchange:
+    """Questions and the one speech that answers them all: in the record,
+    the questions taken together stand one after another, then the answer
+    (the real 2002-12-03 record: questions 1 and 2, then "I propose to take
+    Questions Nos. 1 to 8, inclusive, together")."""
+
+    def __init__(self, section, questions: list, answer):
+        self.section, self.questions, self.answer = section, questions, answer
+        self.question_eids = [q.attrib.get("eId") for q in questions]
+
+    def context_for(self, eid: str) -> str:
+        """What a question is judged with: its answer, and the questions
+        taken with it (one exchange, one judgement)."""
+        others = [node_text(q) for q in self.questions if q.attrib.get("eId") != eid]
+        return "\n\n".join([node_text(self.answer.xpath("./p")), *others])
+
+    def questions_text(self, listed: dict) -> str:
+        """The exchange's questions, as listed by the API where it listed them."""
+        return "\n\n".join(((listed.get(q.attrib.get("eId")) or {}).get("showAs") or node_text(q)).strip()
+                             for q in self.questions)
+
+
+def exchanges_in(section):
+    """The section's exchanges, in order: each run of ``question`` elements
+    with the ``speech`` that follows it. Later speeches (supplementaries)
+    belong to no exchange."""
+    pending = []
+    for node in section.xpath("./question | ./speech"):
+        if node.root.tag == "question":
+            pending.append(node)
+        elif pending:
+            yield Exchange(section, pending, node)
+            pending = []
+
+
+def unique_by_eid(nodes) -> list:
+    return list({node.attrib.get("eId"): node for node in nodes}.values())
+
+
+def node_text(nodes) -> str:
+    return " ".join(" ".join(nodes.xpath(".//text()").getall()).split())
+
+
+def section_xml_uri(question: dict) -> str | None:
+    return (((question.get("debateSection") or {}).get("formats") or {}).get("xml") or {}).get("uri")
+
+
+def question_eid(question: dict) -> str:
+    """"https://data.oireachtas.ie/ie/oireachtas/question/2022-12-13/pq_322" -> "pq_322" (its eId in the XML)."""
+    return question["uri"].rstrip("/").rsplit("/", 1)[-1]
+
+
+def question_json(question: dict) -> str:
+    return json.dumps({"question": question}, sort_keys=True, ensure_ascii=False)
