@@ -29,21 +29,16 @@ import logging
 import os
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-ROOT = Path(__file__).resolve().parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import db as database  # noqa: E402
-from db import cycles as cycles_sql  # noqa: E402
-from stationwatch import crawl, delivery  # noqa: E402
-from stationwatch.lock import CycleLock  # noqa: E402
+import db as database
+from db import cycles as cycles_sql
+from stationwatch import crawl, delivery, paths
+from stationwatch.lock import CycleLock
 
 log = logging.getLogger("stationwatch.scheduler")
 
@@ -204,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    os.chdir(ROOT)  # scrapy.cfg and relative paths live here
+    paths.enter_project_root(args)  # --db my.db is the user's my.db, not the project's
     db_path = database.db_path(args.db)
     trigger = nightly_trigger(args.at, args.timezone)
     delivery.DeliveryConfig.from_env(db_path)  # a bad configuration fails now, not at 05:30

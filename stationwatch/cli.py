@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
 import db as database
-from stationwatch import crawl
+from stationwatch import crawl, paths
 
 
 def cmd_run(args) -> int:
@@ -129,8 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    os.chdir(Path(__file__).resolve().parent.parent)  # scrapy.cfg and relative paths live here
     args = build_parser().parse_args(argv)
+    paths.enter_project_root(args)  # --db my.db is the user's my.db, not the project's
     try:
         return args.func(args)
     except crawl.DatabaseUnwritable as error:  # disk full, read-only file: say so, exit non-zero

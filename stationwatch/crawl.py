@@ -16,8 +16,9 @@ from pathlib import Path
 
 import db as database
 from db import runs as runs_table
+from stationwatch.paths import PROJECT_ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PROJECT_ROOT  # scrapy.cfg is here: Scrapy runs from it
 DEFAULT_TIMEOUT = 30 * 60  # seconds a single spider may run before it is stopped
 
 
