@@ -16,13 +16,17 @@ follow it. ``url`` is the debate's page on hansard.parliament.uk (the page a
 person opens; Hansard has no page per contribution), ``raw`` the whole debate
 JSON, so the contributions of one debate are one document.
 
-Verified against real recorded data: the web URL pattern and title slug (real
-hansard.parliament.uk addresses), and the values of the debate fixture that
-come from the real page (title, date, house, speaker attributions, text).
-Only against RECONSTRUCTED samples (no real Hansard API JSON was found in
-public material): the JSON shapes and key names (from the official Swagger
-spec), result counts and paging, ItemType values, contribution ids
-(ExternalId) and how continuation paragraphs are attributed.
+Verified against real recorded responses (two real debate sections of
+2026 from another project's test fixtures, tests/fixtures/uk_hansard/
+PROVENANCE.md): the debate JSON (Overview, Items, ChildDebates; ItemType,
+HRSTag, AttributedTo, MemberId, ExternalId, Value), that the first item can
+be a column-number marker (``hs_ColumnNumber``, no attribution, an empty
+span) which is not speech, that an office holder's attribution is the office
+with the name in brackets ("Madam Deputy Speaker (Caroline Nokes)"), that a
+member's later speeches carry the bare name ("Martin Vickers"), and that
+titles can carry a leading space (" Ukraine"). Also real: the web URL pattern
+and title slug. Only against RECONSTRUCTED samples (no real search response
+was found): the contributions search shape, result counts and paging.
 """
 
 from __future__ import annotations
@@ -40,6 +44,11 @@ WEB = "https://hansard.parliament.uk"
 PAGE_SIZE = 50
 HOUSE_BODY = {"Commons": "House of Commons", "Lords": "House of Lords"}
 _TRAILING_GROUPS = re.compile(r"^(?P<head>[^()]*?)\s*(?P<groups>(?:\([^()]*\)\s*)*)$")
+# The chair's offices, said without "The": "Madam Deputy Speaker (Caroline Nokes)".
+_CHAIR_OFFICE = re.compile(r"^(?:Mr|Madam|Madame)\s+(?:\w+\s+)*(?:Speaker|Chair|Chairman|Chairwoman)$")
+# Hansard items that mark the printed page, not speech.
+MARKER_TAGS = {"hs_ColumnNumber"}
+_TAGS = re.compile(r"<[^>]*>")
 
 
 class UkHansardSpider(StationwatchSpider):
@@ -101,7 +110,7 @@ class UkHansardSpider(StationwatchSpider):
         if not (ext_id and sitting):
             self.layout_changed(response, "a debate without Overview.ExtId or Overview.Date")
             return
-        title = overview.get("Title") or ""
+        title = (overview.get("Title") or "").strip()  # real titles can start with a space
         url = f"{WEB}/{house}/{sitting}/debates/{ext_id}/{title_slug(title)}"
         for contribution in group_contributions(debate.get("Items") or []):
             first = contribution[0]
@@ -133,12 +142,15 @@ class UkHansardSpider(StationwatchSpider):
 def group_contributions(items: list[dict]) -> list[list[dict]]:
     """Contribution items, each with the unattributed paragraphs after it.
 
-    Timestamps and other item types are not speech. A paragraph without
+    Timestamps, other item types and column-number markers (an empty span
+    that marks the printed column) are not speech. A paragraph without
     AttributedTo or MemberId continues the speech before it.
     """
     contributions: list[list[dict]] = []
     for item in items:
-        if item.get("ItemType") != "Contribution" or not (item.get("Value") or "").strip():
+        if item.get("ItemType") != "Contribution" or item.get("HRSTag") in MARKER_TAGS:
+            continue
+        if not _TAGS.sub("", item.get("Value") or "").strip():
             continue
         if (item.get("AttributedTo") or item.get("MemberId")) or not contributions:
             contributions.append([item])
@@ -152,6 +164,7 @@ def split_attribution(attributed: str, house: str) -> tuple[str | None, str | No
 
     "Alicia Kearns (Rutland and Melton) (Con)" -> ("Alicia Kearns", "MP for Rutland and Melton (Con)")
     "The Minister for Security (Tom Tugendhat)" -> ("Tom Tugendhat", "Minister for Security")
+    "Madam Deputy Speaker (Caroline Nokes)" -> ("Caroline Nokes", "Madam Deputy Speaker")
     "Lord Ahmad of Wimbledon (Con)" (Lords) -> ("Lord Ahmad of Wimbledon", "Member of the House of Lords (Con)")
     "Mr Speaker" -> ("Mr Speaker", None)
     """
@@ -165,7 +178,9 @@ def split_attribution(attributed: str, house: str) -> tuple[str | None, str | No
     groups = [g.strip() for g in re.findall(r"\(([^()]*)\)", match.group("groups"))]
     if not groups:
         return head, None
-    if head.startswith("The ") or not head:
+    if groups == ["in the Chair"]:  # Westminster Hall: "Sir Roger Gale (in the Chair)"
+        return head, "Chair"
+    if head.startswith("The ") or not head or _CHAIR_OFFICE.match(head):
         # An office holder: the office first, the person in brackets.
         office = head[4:] if head.startswith("The ") else head
         party = f" ({groups[1]})" if len(groups) > 1 else ""

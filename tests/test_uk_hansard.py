@@ -1,4 +1,6 @@
-"""uk_hansard against recorded (RECONSTRUCTED, real-text) Hansard API responses."""
+"""uk_hansard against recorded Hansard API responses: two REAL debate sections
+(2026, another project's fixtures) and a RECONSTRUCTED urgent question with
+real text."""
 
 import json
 from urllib.parse import parse_qs, urlsplit
@@ -16,6 +18,10 @@ EXT_ID = "997662A6-CD71-41C5-BBE9-33FADDB4B974"
 SEARCH_FILE = "search_contributions_Spoken_searchTerm-police-stations.RECONSTRUCTED.json"
 DEBATE_FILE = f"debates_debate_{EXT_ID}.RECONSTRUCTED.json"
 DEBATE_URL = f"https://hansard.parliament.uk/Commons/2022-11-01/debates/{EXT_ID}/OverseasChinesePoliceStationsInUKLegalStatus"
+REAL_EXT_ID = "69FFB3CB-33EF-41DD-94B0-E8685BEB39EF"
+REAL_DEBATE_FILE = f"debates_debate_{REAL_EXT_ID}.REAL-TRIMMED.json"
+REAL_CHILD_EXT_ID = "565DB7B1-4CBD-4BD7-86F2-F89DAC86A758"
+REAL_CHILD_FILE = f"debates_debate_{REAL_CHILD_EXT_ID}_with-child.REAL-TRIMMED.json"
 
 
 @pytest.fixture
@@ -109,6 +115,67 @@ def test_backbencher_question_later_in_the_debate(contributions):
     assert contributions[4].speaker_role is None  # "Tom Tugendhat" alone: no office given
 
 
+def real_debate(spider, name=REAL_DEBATE_FILE, ext_id=REAL_EXT_ID, **overview):
+    """The real debate's contributions; ``overview`` changes Overview fields first."""
+    data = json.loads(fixture_path(SOURCE, name).read_text())
+    data["Overview"].update(overview)
+    url = f"{API}/debates/debate/{ext_id}.json"
+    return list(spider.parse_debate(TextResponse(url, body=json.dumps(data).encode(), request=Request(url))))
+
+
+def test_real_debate_column_marker_is_not_a_contribution(spider):
+    """The real first item is a column-number marker (hs_ColumnNumber, an empty
+    span, no attribution): it used to become a speaker-less statement of its
+    own, with the opening motion appended to it."""
+    items = real_debate(spider)
+    assert [i.record_id for i in items] == [
+        "contribution:26011462000004",  # the opening motion, no speaker: procedural, the record's own words
+        "contribution:4ADF0C90-B463-4E21-A16D-A17C893209D8",
+        "contribution:7ACCE45F-CBC5-4D9E-AE88-AB96DB410AED",
+        "contribution:CB6D8E28-A98F-4C94-A804-11DD880ECF85",
+        "contribution:3239AEAB-1E44-4C58-BFBF-EBFD32B1CD6C",
+        "contribution:B532D1C5-0A64-4356-9D10-A0A5BA6EF838",
+    ]
+    assert not any("column-number" in i.text for i in items)
+    motion = items[0]
+    assert (motion.speaker, motion.speaker_role) == (None, None)
+    assert motion.text == "<em>Motion made, and Question proposed, </em>That this House do now adjourn.<em>—(Stephen Morgan.)</em>"
+
+
+def test_real_debate_speakers_and_roles(spider):
+    items = real_debate(spider)
+    assert [(i.speaker, i.speaker_role) for i in items[1:]] == [
+        ("Martin Vickers", "MP for Brigg and Immingham (Con)"),
+        ("Sir Edward Leigh", "MP for Gainsborough (Con)"),
+        ("Martin Vickers", None),  # a member's later speech: the bare name
+        ("Brian Leishman", "MP for Alloa and Grangemouth (Lab)"),
+        ("Caroline Nokes", "Madam Deputy Speaker"),  # was ("Madam Deputy Speaker", "MP (Caroline Nokes)")
+    ]
+    first = items[1]
+    assert first.title == "Oil Refining Sector"
+    assert first.published == "2026-01-14"
+    assert first.body == "House of Commons"
+    assert first.url == f"https://hansard.parliament.uk/Commons/2026-01-14/debates/{REAL_EXT_ID}/OilRefiningSector"
+    assert first.text.startswith("It is a pleasure to take part in this Adjournment debate")
+
+
+def test_real_titles_lose_their_leading_space(spider):
+    """Real section titles can start with a space (" Ukraine" in this
+    debate's PreviousDebateTitle): the stored title and the URL slug must not."""
+    items = real_debate(spider, Title=" Ukraine")
+    assert {i.title for i in items} == {"Ukraine"}
+    assert items[0].url.endswith(f"/debates/{REAL_EXT_ID}/Ukraine")
+
+
+def test_real_child_debate_speech(spider):
+    (petition,) = real_debate(spider, REAL_CHILD_FILE, REAL_CHILD_EXT_ID)
+    assert petition.title == "A5036 Park Lane footbridge"
+    assert (petition.speaker, petition.speaker_role) == ("Peter Dowd", "MP for Bootle (Lab)")
+    assert petition.record_id == "contribution:FEBA584C-2FE8-4BE9-A742-781ACF1CF775"
+    assert petition.url == ("https://hansard.parliament.uk/Commons/2026-03-03/debates/"
+                            "A947B3C4-10C7-4848-BC30-2044AD943FB4/A5036ParkLaneFootbridge")
+
+
 @pytest.mark.parametrize("attributed, house, expected", [
     ("Alicia Kearns (Rutland and Melton) (Con)", "Commons", ("Alicia Kearns", "MP for Rutland and Melton (Con)")),
     ("The Minister for Security (Tom Tugendhat)", "Commons", ("Tom Tugendhat", "Minister for Security")),
@@ -117,6 +184,10 @@ def test_backbencher_question_later_in_the_debate(contributions):
      ("Lord Sharpe of Epsom", "Minister of State, Home Office (Con)")),
     ("Geraint Davies (Swansea West) (Lab/Co-op)", "Commons", ("Geraint Davies", "MP for Swansea West (Lab/Co-op)")),
     ("Mr Speaker", "Commons", ("Mr Speaker", None)),
+    ("Madam Deputy Speaker (Caroline Nokes)", "Commons", ("Caroline Nokes", "Madam Deputy Speaker")),
+    ("Mr Deputy Speaker (Mr Nigel Evans)", "Commons", ("Mr Nigel Evans", "Mr Deputy Speaker")),
+    ("Sir Roger Gale (in the Chair)", "Commons", ("Sir Roger Gale", "Chair")),
+    ("Martin Vickers", "Commons", ("Martin Vickers", None)),
     ("", "Commons", (None, None)),
 ])
 def test_split_attribution(attributed, house, expected):
