@@ -15,12 +15,21 @@ One candidate per page. ``source_kind`` is "police" for the RCMP and
 heading (News release, Statement, Readout, ...). ``url`` is the page,
 ``fetch_url`` the API listing that named it.
 
+The listing asks for ``format=json``: every public client of this API names
+its format (``format=json``, or ``format=atom`` for the feeds canada.ca
+links), none relies on a default, and the spider used to send none. A
+listing that still answers Atom (or anything but the JSON object) is a
+layout error that says so, not an empty night.
+
 Verified against real data: the RCMP release text of 22 Nov 2022 (EN and FR,
-as republished by the RCMP's wire service). Only against RECONSTRUCTED
-samples (no saved response of this API or a canada.ca news page was found):
-the API's JSON shape (feed.entry[] with title, link, teaser, publishedDate;
-entry as a single object when there is one), the date-floor paging, the
-department slugs, and the page selectors (``main``, ``h1#wb-cont``,
+as republished by the RCMP's wire service). From public clients' code, not
+from a recording (no saved body of this API was found; a French Atom feed of
+200 entries is a test fixture in one public project that the search tools
+could not open): the request parameters (dept, sort, orderBy,
+``publishedDate>=``, pick, format) and the JSON keys those clients read
+(feed.entry[] with title, link, teaser, publishedDate). Only against
+RECONSTRUCTED samples: entry as a single object when there is one, the
+date-floor paging, and the page selectors (``main``, ``h1#wb-cont``,
 ``meta[name=dcterms.issued]``, "From:" byline, type heading, the sections
 that end the body). Not extracted: speaker (releases name no single speaker
 in a field; a minister's name only appears in titles and text).
@@ -80,11 +89,16 @@ class CanadaNewsSpider(StationwatchSpider):
 
     def listing(self, language: str, department: str, floor: str) -> scrapy.Request:
         params = {"dept": department, "sort": "publishedDate", "orderBy": "asc",
-                  "publishedDate>": floor, "pick": PAGE_SIZE}  # encodes as publishedDate%3E=<floor>
+                  "publishedDate>": floor, "pick": PAGE_SIZE,  # encodes as publishedDate%3E=<floor>
+                  "format": "json"}  # as every public client says; no default is documented
         return scrapy.Request(f"{API.format(language=language)}?{urlencode(params)}", callback=self.parse_listing,
                               cb_kwargs={"language": language, "department": department, "floor": floor})
 
     def parse_listing(self, response, language: str, department: str, floor: str):
+        if response.text[:200].lstrip("\ufeff \t\r\n").startswith("<"):
+            # The API's other format: Atom (or an HTML error page), not the JSON asked for.
+            self.layout_changed(response, "the listing answered XML/Atom, not the JSON asked for with format=json")
+            return
         data = self.json_or_layout_error(response, "feed")
         if data is None:
             return

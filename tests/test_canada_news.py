@@ -17,7 +17,7 @@ GAC = "departmentofforeignaffairstradeanddevelopment"
 EN_API = "https://api.io.canada.ca/io-server/gc/news/en/v2"
 EN_PAGE = "https://www.canada.ca/en/royal-canadian-mounted-police/news/2022/11/foreign-actor-interference.html"
 FR_PAGE = "https://www.canada.ca/fr/gendarmerie-royale-canada/nouvelles/2022/11/ingerence-dacteurs-etrangers.html"
-LISTING_URL = f"{EN_API}?dept={RCMP}&sort=publishedDate&orderBy=asc&publishedDate%3E=2022-09-01&pick=100"
+LISTING_URL = f"{EN_API}?dept={RCMP}&sort=publishedDate&orderBy=asc&publishedDate%3E=2022-09-01&pick=100&format=json"
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def test_start_lists_each_department_in_each_language_from_since(spider):
     assert LISTING_URL in urls
     query = parse_qs(urlsplit(urls[0]).query)
     assert query == {"dept": [GAC], "sort": ["publishedDate"], "orderBy": ["asc"],
-                     "publishedDate>": ["2022-09-01"], "pick": ["100"]}
+                     "publishedDate>": ["2022-09-01"], "pick": ["100"], "format": ["json"]}
     assert sum("/fr/v2?" in u for u in urls) == 2
 
 
@@ -85,6 +85,14 @@ def test_changed_api_shape_is_a_layout_change(spider):
     assert listing(spider, body=b'{"items": []}') == []
     assert listing(spider, body=b'{"feed": {"entry": [{"title": "no link"}]}}') == []
     assert spider.crawler.stats.get_value("stationwatch/layout_errors") == 2
+
+
+def test_an_atom_answer_is_a_layout_error_that_says_so(spider, caplog):
+    """Without format=json a client cannot know what the API answers; if it
+    answers Atom anyway, the night is reported, not silently empty."""
+    assert listing(spider, "gc-news-api_atom.RECONSTRUCTED.xml") == []
+    assert spider.crawler.stats.get_value("stationwatch/layout_errors") == 1
+    assert "XML/Atom, not the JSON asked for" in caplog.text
 
 
 def test_english_rcmp_release_field_by_field(spider):
