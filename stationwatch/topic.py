@@ -241,8 +241,8 @@ class Topic:
             near = [c for c in contexts if c[1] >= start - self.window and c[2] <= end + self.window]
             if near:
                 if stops is None:
-                    stops = [m.start() for m in _SENTENCE_END.finditer(folded)]
-                near = [c for c in near if _same_sentence(stops, min(start, c[1]), max(end, c[2]))]
+                    stops = _sentence_ends(folded)
+                near = [c for c in near if _in_reach(stops, c[1], c[2], start, end)]
             if near:
                 terms.add(term)
                 terms.update(c[0] for c in near)
@@ -265,8 +265,27 @@ class Topic:
         return Judgement(True, sorted(terms), excerpt, "matched")
 
 
-def _same_sentence(stops: list[int], lo: int, hi: int) -> bool:
-    """No sentence end between ``lo`` and ``hi`` (``stops`` is sorted)."""
+def _sentence_ends(folded: str) -> list[int]:
+    """Where sentences end, sorted; a full stop before a blank line is one end, not two."""
+    ends: list[int] = []
+    last = -1
+    for m in _SENTENCE_END.finditer(folded):
+        if not (ends and not folded[last:m.start()].strip()):
+            ends.append(m.start())
+        last = m.end()
+    return ends
+
+
+def _in_reach(stops: list[int], c_start: int, c_end: int, start: int, end: int) -> bool:
+    """A context word gives a weak term its sense in the same sentence, or in
+    the sentence just before it: "... officers from the People's Republic of
+    China ... . What is the government doing about these illegal police
+    stations?" names China once and then refers back to it. A context word in
+    a later sentence does not reach back ("The police station closed early.
+    China announced new tariffs.")."""
+    if c_end <= start:  # the context word comes first: at most one sentence end between
+        return bisect.bisect_left(stops, start) - bisect.bisect_left(stops, c_end) <= 1
+    lo, hi = min(start, c_start), max(end, c_end)
     i = bisect.bisect_left(stops, lo)
     return i == len(stops) or stops[i] >= hi
 

@@ -99,6 +99,36 @@ def test_a_topic_file_without_terms_is_an_error(tmp_path):
         Topic.load(path)
 
 
+# Question Period, House of Commons of Canada, 6 October 2022, as transcribed by
+# Public Safety Canada (securitepublique.gc.ca/cnt/trnsprnc/brfng-mtrls/prlmntry-bndrs/20230623/04-en.aspx):
+# China is named in one sentence, "police stations" in the next, a paragraph later.
+CHONG_QUESTION = (
+    "Mr. Speaker, the government's priorities are descending into farce. It will not allow U.S. officers into "
+    "Canada to reopen NEXUS offices even though we have an agreement and the United States is an ally. Meanwhile, "
+    "Iranian officers freely come to this country to intimidate Canadians because it will not list the IRGC, and "
+    "now we find out that police officers from the People's Republic of China are operating out of three offices "
+    "illegally opened in Canada, intimidating Canadians.\n\n"
+    "What is the government doing about these illegal police stations in Toronto?"
+)
+
+
+def test_context_in_the_previous_sentence_reaches_the_weak_term():
+    judgement = TOPIC.judge(CHONG_QUESTION)
+    assert judgement.relevant
+    assert judgement.matched_terms == ["china", "police station"]
+    assert "these illegal police stations in Toronto" in judgement.excerpt
+
+
+def test_context_reaches_back_one_sentence_only():
+    assert TOPIC.judge("China was mentioned. What about the police station?").relevant
+    assert not TOPIC.judge("China was mentioned. Then budgets. What about the police station?").relevant
+    # Not forward: a later sentence does not tell what the weak term meant.
+    assert not TOPIC.judge("The police station closed early. China announced new tariffs on Friday.").relevant
+    # Still within the window: a sentence before, but far away, is out of reach.
+    far = "China was mentioned " + "and then many other words were said " * 6 + ". What about the police station?"
+    assert not TOPIC.judge(far).relevant
+
+
 def test_excerpt_quotes_the_statement_not_its_question():
     question = "What is the Government doing about Chinese police stations?\n\n"
     answer = "Any attempt to coerce individuals to return is unacceptable. " * 20
