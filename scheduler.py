@@ -207,10 +207,10 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.ExitStack() as stack:
         env = None
         if args.replay:
-            from stationwatch.replay import ReplayServer
+            from stationwatch.replay import ReplayServer, replay_env
 
             server = stack.enter_context(ReplayServer())
-            env = {"STATIONWATCH_REPLAY_URL": server.url}
+            env = replay_env(server.url)
             log.info("replaying recorded responses from %s", server.url)
 
         def job(scheduled: bool = True):

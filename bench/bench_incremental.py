@@ -35,11 +35,11 @@ sys.path.insert(0, str(ROOT))
 
 import db as database  # noqa: E402
 from stationwatch.crawl import spider_names  # noqa: E402
-from stationwatch.replay import FIXTURES_DIR, ReplayServer  # noqa: E402
+from stationwatch.replay import FIXTURES_DIR, ReplayServer, replay_env  # noqa: E402
 
 
 def crawl(spider: str, db_path: Path, replay_url: str, *args: str) -> None:
-    env = {**os.environ, "STATIONWATCH_DB": str(db_path), "STATIONWATCH_REPLAY_URL": replay_url,
+    env = {**os.environ, "STATIONWATCH_DB": str(db_path), **replay_env(replay_url),
            "STATIONWATCH_LOG_LEVEL": "WARNING"}
     subprocess.run([sys.executable, "-m", "scrapy", "crawl", spider, *args], cwd=ROOT, env=env,
                    capture_output=True, timeout=600, check=False)

@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from stationwatch.replay import Entry, ReplayServer  # noqa: E402
+from stationwatch.replay import Entry, ReplayServer, replay_env  # noqa: E402
 
 API = "questions-statements-api.parliament.uk"
 PAGE_SIZE = 20
@@ -83,7 +83,7 @@ def crawl(server_url: str, db_path: Path, topic_path: Path, pipelines: bool) -> 
             "-s", "LOG_LEVEL=WARNING"]
     if not pipelines:
         args += ["-s", "ITEM_PIPELINES={}"]
-    env = {**os.environ, "STATIONWATCH_DB": str(db_path), "STATIONWATCH_REPLAY_URL": server_url,
+    env = {**os.environ, "STATIONWATCH_DB": str(db_path), **replay_env(server_url),
            "STATIONWATCH_TOPIC": str(topic_path)}
     started = time.perf_counter()
     process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

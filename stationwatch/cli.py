@@ -22,13 +22,13 @@ DEMO_SINCE = "2022-09-01"
 
 def cmd_demo(args) -> int:
     """The same crawl, offline: recorded real responses replayed from 127.0.0.1."""
-    from stationwatch.replay import ReplayServer
+    from stationwatch.replay import ReplayServer, replay_env
 
     db_path = args.db or "data/demo.db"
     with ReplayServer() as server:
         print(f"replaying recorded responses from {server.url} into {db_path}")
         runs = crawl.crawl_all(db_path, spiders=args.spider or None, timeout=args.timeout,
-                               env={"STATIONWATCH_REPLAY_URL": server.url,
+                               env={**replay_env(server.url),
                                     # api.data.gov's documented public demo key (govinfo); a
                                     # real key from the environment wins.
                                     "GOVINFO_API_KEY": os.environ.get("GOVINFO_API_KEY") or "DEMO_KEY",

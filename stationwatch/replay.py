@@ -1,8 +1,9 @@
 """Replay recorded real responses from a local HTTP server on 127.0.0.1.
 
 The offline demo and the end-to-end tests crawl the sources' real URLs
-through the real Scrapy downloader: ``ReplayMiddleware`` (enabled only when
-STATIONWATCH_REPLAY_URL is set) sends each request to the replay server as
+through the real Scrapy downloader: ``ReplayMiddleware`` (installed only by
+the settings overlay stationwatch/replay_settings.py, which ``replay_env()``
+selects) sends each request to the replay server as
 ``http://127.0.0.1:PORT/https/host/path?query`` after robots.txt and offsite
 checks have seen the real URL, and gives the response its real URL back.
 
@@ -267,6 +268,13 @@ class ReplayServer:
     def __exit__(self, *exc) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def replay_env(url: str) -> dict[str, str]:
+    """The environment a crawl subprocess needs to be answered by the replay
+    server at ``url``: its address and the settings overlay that installs
+    the replay middleware (stationwatch/replay_settings.py)."""
+    return {"STATIONWATCH_REPLAY_URL": url, "SCRAPY_SETTINGS_MODULE": "stationwatch.replay_settings"}
 
 
 def to_replay_url(base: str, url: str) -> str:

@@ -4,8 +4,9 @@ Environment variables (none required):
   STATIONWATCH_DB           SQLite file (default data/stationwatch.db)
   STATIONWATCH_TOPIC        topic file (default topics/overseas_police_stations.yml)
   STATIONWATCH_CONTACT_URL  URL in the User-Agent where site owners can reach you
-  STATIONWATCH_REPLAY_URL   replay recorded responses from this local server
-                            (make demo and the tests; never set in production)
+
+Crawling recorded responses (make demo, the tests) uses the overlay in
+stationwatch/replay_settings.py, never this module alone.
 """
 
 import os
@@ -21,7 +22,6 @@ STATIONWATCH_TOPIC = os.environ.get("STATIONWATCH_TOPIC") or None
 STATIONWATCH_CONTACT_URL = os.environ.get(
     "STATIONWATCH_CONTACT_URL", "https://github.com/stationwatch/stationwatch"
 )
-STATIONWATCH_REPLAY_URL = os.environ.get("STATIONWATCH_REPLAY_URL") or None
 # Overlap when asking an API "since the last successful run": records dated
 # a day or two late (answers published the morning after) are not missed.
 STATIONWATCH_SINCE_OVERLAP_DAYS = 2
@@ -86,10 +86,6 @@ DOWNLOADER_MIDDLEWARES = {
     # URL are redacted before anything records it (stationwatch/middlewares.py).
     "stationwatch.middlewares.RedactSecretsMiddleware": 848,
     "stationwatch.conditional.ConditionalRequestMiddleware": 840,
-    # Last before the network: rewrites to the local replay server when
-    # STATIONWATCH_REPLAY_URL is set, after robots.txt and offsite checks
-    # saw the real URL. Does nothing otherwise.
-    "stationwatch.replay.ReplayMiddleware": 950,
 }
 
 ITEM_PIPELINES = {
@@ -116,11 +112,3 @@ DATASETTE_PORT = 8001
 DATASETTE_SETTINGS = {"suggest_facets": False}
 # --public: no whole-file download (the archive makes it large).
 DATASETTE_PUBLIC_SETTINGS = {"allow_download": False}
-
-if STATIONWATCH_REPLAY_URL:
-    # Replaying recorded responses from our own 127.0.0.1 server: no remote
-    # site to be polite to, so no waiting between requests or before retries.
-    DOWNLOAD_DELAY = 0
-    STATIONWATCH_SLOW_SITE_DELAY = 0
-    AUTOTHROTTLE_START_DELAY = 0.05
-    STATIONWATCH_RETRY_BACKOFF_BASE = 0.05

@@ -61,7 +61,9 @@ def run_scrapy(spider: str, db_path: Path, replay_url: str | None, *args: str, t
     """`scrapy crawl SPIDER` in a subprocess, as the nightly job runs it."""
     child_env = {**os.environ, "STATIONWATCH_DB": str(db_path), **(env or {})}
     if replay_url:
-        child_env["STATIONWATCH_REPLAY_URL"] = replay_url
+        from stationwatch.replay import replay_env
+
+        child_env.update(replay_env(replay_url))
     return subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", spider, *args],
         cwd=ROOT, env=child_env, capture_output=True, text=True, timeout=timeout,

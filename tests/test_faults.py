@@ -21,7 +21,7 @@ import pytest
 import db as database
 from stationwatch import crawl
 from stationwatch.digest import build_digest, render
-from stationwatch.replay import Entry, ReplayServer
+from stationwatch.replay import Entry, ReplayServer, replay_env
 from tests.faults import (HOST, JSON, QUESTIONS, QUICK, SOURCE, STATEMENTS, fault_on_searches, latest_run,
                           many_questions, messages, uk_server, wal_frames)
 from tests.helpers import FIXTURES, ROOT, run_scrapy
@@ -78,7 +78,7 @@ def test_sigkill_while_a_batch_is_being_stored_loses_nothing(tmp_path):
         # batches of 160 large texts: each is several MB, more than SQLite's
         # page cache, so a batch spills into the WAL before it commits.
         many_questions(server, 240, words=2000)
-        env = {**os.environ, "STATIONWATCH_DB": str(db_path), "STATIONWATCH_REPLAY_URL": server.url}
+        env = {**os.environ, "STATIONWATCH_DB": str(db_path), **replay_env(server.url)}
         process = subprocess.Popen(
             [sys.executable, "-m", "scrapy", "crawl", SOURCE, "-s", "STATIONWATCH_STORE_BATCH=160"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -194,7 +194,7 @@ def test_one_source_failing_leaves_the_others_alone_and_the_digest_names_it(tmp_
     with uk_server(also=("ireland_gov",)) as server:
         fault_on_searches(server, body=b"busy", status=503, headers=JSON)
         runs = crawl.crawl_all(str(db_path), spiders=[SOURCE, "ireland_gov"], timeout=60,
-                               env={"STATIONWATCH_REPLAY_URL": server.url},
+                               env=replay_env(server.url),
                                args=["-s", "RETRY_TIMES=1"], log_dir=tmp_path / "logs")
     by_spider = {r["spider"]: r for r in runs}
     assert by_spider[SOURCE]["status"] == "failed"
@@ -279,7 +279,7 @@ def test_disk_full_is_a_clear_failure_and_nothing_is_half_written(tmp_path):
     harness.mkdir()
     (harness / "sitecustomize.py").write_text(SITECUSTOMIZE)
     with uk_server() as server:
-        replay = {"STATIONWATCH_REPLAY_URL": server.url}
+        replay = replay_env(server.url)
         assert stationwatch_run(db_path, env=replay).returncode == 0  # one statement stored
         before = rows(db_path, "SELECT id, record_id, text_hash FROM statements")
         many_questions(server, 120, words=300)
@@ -316,7 +316,7 @@ def test_read_only_database_is_a_clear_error_and_nothing_is_written(tmp_path):
     folder.mkdir()
     db_path = folder / "stationwatch.db"
     with uk_server() as server:
-        replay = {"STATIONWATCH_REPLAY_URL": server.url}
+        replay = replay_env(server.url)
         assert stationwatch_run(db_path, env=replay).returncode == 0
         db = database.connect(db_path)
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -40,7 +40,7 @@ def test_a_disallowing_robots_txt_is_obeyed_and_the_user_agent_names_a_contact(d
 
 def project_settings_without_replay() -> dict:
     """The settings a live crawl gets (the replay server's speed-ups are off)."""
-    env = {k: v for k, v in os.environ.items() if k != "STATIONWATCH_REPLAY_URL"}
+    env = {k: v for k, v in os.environ.items() if k not in ("STATIONWATCH_REPLAY_URL", "SCRAPY_SETTINGS_MODULE")}
     names = ["ROBOTSTXT_OBEY", "CONCURRENT_REQUESTS_PER_DOMAIN", "AUTOTHROTTLE_ENABLED",
              "AUTOTHROTTLE_TARGET_CONCURRENCY", "DOWNLOAD_DELAY", "STATIONWATCH_RETRY_BACKOFF_BASE", "USER_AGENT"]
     code = f"import json; from stationwatch import settings as s; print(json.dumps({{n: getattr(s, n) for n in {names}}}))"

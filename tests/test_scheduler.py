@@ -17,7 +17,7 @@ import scheduler
 from db import cycles as cycles_sql
 from stationwatch import delivery
 from stationwatch.lock import CycleLock, process_start_time
-from stationwatch.replay import Entry, ReplayServer
+from stationwatch.replay import Entry, ReplayServer, replay_env
 from tests.helpers import FIXTURES, ROOT
 from tests.test_delivery import Inbox, free_port
 
@@ -245,7 +245,7 @@ def test_one_spider_failing_does_not_stop_the_others(db_path, tmp_path, replay, 
     """The crashing spider runs first; the next one still crawls, and the
     digest names the failure with its reason."""
     result = scheduler.run_cycle(str(db_path), spiders=["no_such_spider", SOURCE], timeout=120,
-                                 env={"STATIONWATCH_REPLAY_URL": replay.url}, config=cycle_config(tmp_path, inbox.port))
+                                 env=replay_env(replay.url), config=cycle_config(tmp_path, inbox.port))
     assert result.status == "sources_failed"
     assert [(r["spider"], r["status"]) for r in result.runs] == [("no_such_spider", "failed"), (SOURCE, "ok")]
     (_, _, message), = inbox.messages
@@ -269,7 +269,7 @@ def test_a_hanging_spider_is_stopped_at_its_time_limit_and_reported(db_path, tmp
     replay.add(Entry("https", "questions-statements-api.parliament.uk", "/api/writtenstatements/statements",
                      [("skip", "0")], b"{}", headers={"Content-Type": "application/json"}, delay=60))
     result = scheduler.run_cycle(str(db_path), spiders=[SOURCE], timeout=8,
-                                 env={"STATIONWATCH_REPLAY_URL": replay.url}, config=cycle_config(tmp_path, inbox.port))
+                                 env=replay_env(replay.url), config=cycle_config(tmp_path, inbox.port))
     (run,) = result.runs
     assert run["status"] == "failed"
     text = inbox.messages[0][2].get_body(("plain",)).get_content()
@@ -277,7 +277,7 @@ def test_a_hanging_spider_is_stopped_at_its_time_limit_and_reported(db_path, tmp
 
 
 def test_a_refused_digest_is_delivered_whole_by_the_next_cycle(db_path, tmp_path, replay, inbox):
-    env = {"STATIONWATCH_REPLAY_URL": replay.url}
+    env = replay_env(replay.url)
     inbox.refuse = True
     first = scheduler.run_cycle(str(db_path), spiders=[SOURCE], env=env, config=cycle_config(tmp_path, inbox.port))
     assert (first.status, first.digest_id) == ("delivery_failed", None)
