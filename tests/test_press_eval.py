@@ -104,8 +104,9 @@ def test_attribution_figures(part, capsys):
         print(f"\nquote attribution on {part}.yml:")
         for line in lines:
             print("  " + line)
-        for problem in problems:
-            print("  -", problem)
+        if part == "dev":  # held-out mistakes are never shown: nobody tunes on them
+            for problem in problems:
+                print("  -", problem)
     if part == "heldout":
         assert precision >= 0.95 and recall >= 0.85 and attribution >= 0.95, (precision, recall, attribution)
 

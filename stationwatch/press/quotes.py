@@ -44,6 +44,10 @@ from stationwatch.press.gazetteer import Body, Gazetteer, Mention, load_gazettee
 _ALWAYS_OPEN = "„「『‚"
 _ALWAYS_CLOSE = "」』"
 _QUOTE_MARKS = '"“”„‟«»「」『』″‚'
+# Single marks (British ‘…’ and '…', Dutch ‘…’): ‘ and ' open, ’ and ' close.
+_SINGLE_MARKS = "‘’'"
+_SINGLE_OPEN = "‘'"
+_ELISION = re.compile(r"(?:s|t|n|k)(?:\s|-)")  # Dutch 's avonds, 't, 'n, 's-Hertogenbosch
 _BEFORE_OPEN = set(" \t\n([—–-/:")
 _AFTER_CLOSE = set(" \t\n.,;:!?)…]—–-")
 # A sentence ends at . ! ? ; before a space (not after a digit: "am 3. November"), or a paragraph.
@@ -115,6 +119,9 @@ class ArticleQuotes:
         return [s for s in self.statements if s.status == "official"]
 
 
+_PUNCTUATION = " .,;:!?–—-\n" + _QUOTE_MARKS + "‘’'"
+_SPEAKER_KINDS = ("person", "role", "body", "function", "unofficial", "parliament", "coref", "pronoun", "former")
+
 _DASH_OPEN = re.compile(r"^[–—-]\s+")
 
 
@@ -141,11 +148,34 @@ def find_quotes(paragraphs: list[str], dash_speech: re.Pattern | None = None) ->
             offset += len(para) + 2
             continue
         inside_from = None
+        single_from, depth = None, 0
         for i, ch in enumerate(para):
-            if ch not in _QUOTE_MARKS:
+            if ch not in _QUOTE_MARKS and ch not in _SINGLE_MARKS:
                 continue
             before = para[i - 1] if i else " "
             after = para[i + 1] if i + 1 < len(para) else " "
+            if ch in _SINGLE_MARKS:
+                if inside_from is not None:
+                    continue  # “... ‘Fuzhou Police Overseas Service Station’ ...”: words quoted inside a quote
+                # Single marks are apostrophes too ("Tugendhat’s", "l'Interno", Dutch "'s avonds"):
+                # one opens only after a space before a word, closes only after a word before a space.
+                opens = ch in _SINGLE_OPEN and before in _BEFORE_OPEN and (after.isalnum() or after in _QUOTE_MARKS) \
+                    and not (ch == "'" and _ELISION.match(para, i + 1))
+                closes = not before.isspace() and (after in _AFTER_CLOSE or bool(_CJK.match(after)))  # '비밀 경찰서'를
+                if single_from is None:
+                    if opens and not closes:
+                        single_from = i
+                elif opens and not closes:
+                    depth += 1  # 'the FCDO told them such 'police service stations' must not operate'
+                elif closes:
+                    if depth:
+                        depth -= 1
+                    else:
+                        quotes.append(Quote(offset + single_from + 1, offset + i, index, True, offset + single_from))
+                        single_from = None
+                continue
+            if single_from is not None:
+                continue
             opens = ch in _ALWAYS_OPEN or (ch not in _ALWAYS_CLOSE and before in _BEFORE_OPEN)
             closes = ch in _ALWAYS_CLOSE or (ch not in _ALWAYS_OPEN and after in _AFTER_CLOSE)
             if inside_from is None and (opens or not closes):
@@ -153,8 +183,9 @@ def find_quotes(paragraphs: list[str], dash_speech: re.Pattern | None = None) ->
             elif inside_from is not None and (closes or not opens):
                 quotes.append(Quote(offset + inside_from + 1, offset + i, index, True, offset + inside_from))
                 inside_from = None
-        if inside_from is not None:
-            quotes.append(Quote(offset + inside_from + 1, offset + len(para), index, False, offset + inside_from))
+        start = inside_from if inside_from is not None else single_from
+        if start is not None:
+            quotes.append(Quote(offset + start + 1, offset + len(para), index, False, offset + start))
         offset += len(para) + 2
     return quotes
 
@@ -177,7 +208,7 @@ def is_statement(text: str) -> bool:
 def clean_quote(text: str) -> str:
     """The words only: no dangling comma or mark where the attribution cut in."""
     text = " ".join(text.replace("\n\n", "\u2029").split(" ")).strip()
-    text = text.strip(" ,\u00a0" + _QUOTE_MARKS)
+    text = text.strip(" ,\u00a0" + _QUOTE_MARKS + _SINGLE_MARKS)
     return "\n\n".join(" ".join(p.split()) for p in text.split("\u2029"))
 
 
@@ -200,9 +231,12 @@ class QuoteReader:
         mentions = self.gz.mentions(masked, language)
         stops = [0] + [m.end() for m in _SENTENCE_END.finditer(masked)] + [len(text)]
         para_starts = _paragraph_starts(paragraphs)
-        hint_text = _Evidence(self.gz, title, text, masked, stops, para_starts, paragraphs, outlet_country)
+        hint_text = _Evidence(self.gz, title, text, masked, stops, para_starts, paragraphs, outlet_country,
+                              mentions, bool(self.gz.language(language).get("adjective_after")))
         self._subjects = self.gz.words(language, "subjects")
         self._askers = self.gz.words(language, "askers")
+        self._speech = speech
+        self._para_starts, self._paragraphs = para_starts, paragraphs
         self._mentions, self._stops, self._masked = mentions, stops, masked
         rules = self.gz.language(language)
         markers = rules.get("subject_markers") or []
@@ -260,6 +294,17 @@ class QuoteReader:
         own_lo, own_hi = _sentence_around(stops, q.open_mark, q.end)
         win_lo = _sentence_around(stops, max(own_lo - 2, 0), max(own_lo - 2, 0))[0] if own_lo > 0 else own_lo
         win_hi = _sentence_around(stops, min(own_hi + 1, len(masked) - 1), min(own_hi + 1, len(masked) - 1))[1]
+        para_lo = self._para_starts[q.paragraph]
+        para_hi = para_lo + len(self._paragraphs[q.paragraph])
+        if not masked[para_lo:para_hi].replace(MASK, "").strip(_PUNCTUATION):
+            # A paragraph that is only a quote is attributed by the paragraph
+            # before ("Poirier later told CBC News ..." / "“These activities
+            # ...”"; "kommenterar nu ambassadören Gui Congyou" / "– Vi är ..."),
+            # never by the one after.
+            introducer = self._introducer(q.paragraph - 1, masked, mentions, stops, speech) if q.paragraph else None
+            if introducer is not None:
+                return self._resolve(introducer, [introducer], mentions, masked, stops, ev, last_speaker, q)
+            win_hi = min(win_hi, para_hi)
         candidates = []
         for m in mentions:
             if m.end <= win_lo or m.start >= win_hi:
@@ -299,6 +344,20 @@ class QuoteReader:
                 return True
         return False
 
+    def _introducer(self, index: int, masked: str, mentions: list[Mention], stops: list[int],
+                    speech: re.Pattern) -> Mention | None:
+        """The subject of a speech verb in the last sentence of paragraph
+        ``index`` that holds no quote of its own: who a quote-only paragraph after it is by."""
+        para_lo = self._para_starts[index]
+        para_hi = para_lo + len(self._paragraphs[index])
+        lo, hi = _sentence_around(stops, max(para_hi - 1, para_lo), max(para_hi - 1, para_lo))
+        lo = max(lo, para_lo)
+        if MASK in masked[lo:hi]:
+            return None  # its own quote's attribution, not an introduction
+        speaking = [m for m in mentions if lo <= m.start < hi and m.kind in _SPEAKER_KINDS
+                    and not self._asked(m, masked) and self._at_speech_verb(m, masked, lo, hi, speech)]
+        return speaking[0] if speaking else None
+
     def _asked(self, m: Mention, masked: str) -> bool:
         """The one who asked ("in an answer to a question from MP Joana
         Cotar", "Antwort auf die schriftliche Frage der Abgeordneten"): not
@@ -332,6 +391,12 @@ class QuoteReader:
             said_until = getattr(last_speaker, "said_until", -1) if last_speaker else -1
             subject = self._latest_subject(m.start, mentions, stops, after=said_until)
             if subject is not None:
+                # "X's claims were investigated, Tugendhat said. 'I can confirm ...,' he said":
+                # the one who spoke in that sentence, not the first one named in it.
+                lo, hi = _sentence_around(stops, subject.start, subject.end)
+                speaking = [x for x in mentions if lo <= x.start < hi and x.start > said_until and x.end <= m.start
+                            and x.kind in ("person", "unofficial") and self._at_speech_verb(x, masked, lo, hi, self._speech)]
+                subject = speaking[0] if speaking else subject
                 return _person_speaker(subject) if subject.kind == "person" else Speaker("unofficial", subject.text)
             return last_speaker or Speaker("unattributed")
         if m.kind == "role":
@@ -367,6 +432,9 @@ class QuoteReader:
             return Speaker("official", f"{body.name} spokesperson" if label == "spokesperson" else body.name, m.text, body)
         role = next((r for r in mentions if r.kind == "role" and 0 <= r.start - m.end <= 3), None)
         if role is not None:  # "Dutch foreign ministry spokeswoman ...", "Home Office spokesman"
+            person = next((x for x in mentions if x.kind == "person" and 0 <= x.start - role.end <= 3), None)
+            if person is not None:  # "RCMP Sgt. Charles Poirier"
+                return _person_speaker(person)
             body = self._body_of(m, ev)
             if body is not None:
                 return Speaker("official", f"{body.name} spokesperson", role.text, body)
@@ -396,6 +464,10 @@ class QuoteReader:
             return self._function_body(m, ev) if m.function else None
         if not m.bodies:
             return None
+        qualified = ev.qualifier(m)
+        if qualified and all(b.country != qualified for b in m.bodies):
+            # "Het Chinese ministerie van Buitenlandse Zaken": China's, or none
+            return self.gz.body_for(qualified, m.bodies[0].function, ev.regions)
         if len(m.bodies) == 1:
             return m.bodies[0]
         for country in ev.countries(m, m.bodies[0].function):
@@ -560,11 +632,16 @@ class _Evidence:
     country. ``country(mention, function)`` resolves an ambiguous name by that
     evidence, nearest first, or not at all."""
 
-    ADJACENT = 30  # characters either side: "Chinese foreign ministry", "ministère chinois", "中国外務省"
+    ADJACENT = 30  # characters either side: "Chinese foreign ministry", "ministère chinois"
+    ADJACENT_CJK = 2  # characters before: "中国外務省", "중국 외교부", "中国の外務省"
 
-    def __init__(self, gz: Gazetteer, title: str, text: str, masked: str, stops, para_starts, paragraphs, outlet):
+    def __init__(self, gz: Gazetteer, title: str, text: str, masked: str, stops, para_starts, paragraphs, outlet,
+                 mentions=(), adjective_after: bool = False):
         self.gz = gz
         self.stops = stops
+        self.masked = masked
+        self.mentions = list(mentions)
+        self.adjective_after = adjective_after
         self.para_spans = [(s, s + len(p)) for s, p in zip(para_starts, paragraphs)]
         self.near = gz.evidence(masked)
         self.outlet = outlet
@@ -582,18 +659,72 @@ class _Evidence:
             return first
         return None
 
-    def countries(self, m: Mention, function: str | None):
-        """The countries ``m`` may be of, best evidence first: a country word
-        next to it, its sentence, its paragraph, the outlet's country (unless
-        the article is mostly about another), the article, the function's
-        topic country. Each level gives a country only when it is clear."""
+    def _adjacent(self, m: Mention) -> str | None:
         lo, hi = _sentence_around(self.stops, m.start, m.end)
+        # Without spaces between words 30 characters is a clause: there only
+        # the word before qualifies ("중국 외교부", "中国外交部", "中国の外務省").
+        reach = self.ADJACENT_CJK if _CJK.search(m.text) else self.ADJACENT
         adjacent = [e for e in self.near if lo <= e.start < hi
-                    and (0 <= m.start - e.end <= self.ADJACENT or 0 <= e.start - m.end <= self.ADJACENT or
+                    and (0 <= m.start - e.end <= reach or (0 <= e.start - m.end <= reach and not _CJK.search(m.text)) or
                          (e.start <= m.start and e.end >= m.end))]
         if adjacent:
-            yield min(adjacent, key=lambda e: min(abs(m.start - e.end), abs(e.start - m.end))).country
+            return min(adjacent, key=lambda e: min(abs(m.start - e.end), abs(e.start - m.end))).country
+        return None
+
+    def qualifier(self, m: Mention) -> str | None:
+        """The nationality written right next to a named body, not part of its
+        name: "Het Chinese ministerie van Buitenlandse Zaken", "el Ministerio
+        de Exteriores chino" (after it only where adjectives follow)."""
+        for e in self.near:
+            gap = self.masked[e.end:m.start] if e.end <= m.start else self.masked[m.end:e.start] if e.start >= m.end else None
+            if gap is None or len(gap) > 2 or gap.strip("  の의"):
+                continue
+            if e.end <= m.start or (self.adjective_after and not _CJK.search(m.text)):
+                return e.country
+        return None
+
+    def _named_before(self, m: Mention, function: str | None) -> str | None:
+        """The country of the latest earlier mention of the same function whose
+        country was plain ("the Chinese foreign ministry ... the foreign
+        ministry said"): a name repeated means the same body."""
+        if function is None:
+            return None
+        for x in reversed([x for x in self.mentions if x.end <= m.start]):
+            if x.kind in ("function", "role") and x.function == function:
+                country = self._adjacent(x)
+                if country:
+                    return country
+            elif x.kind == "body" and len(x.bodies) == 1 and x.bodies[0].function == function:
+                return self.qualifier(x) or x.bodies[0].country
+        return None
+
+    def _actor_before(self, m: Mention) -> str | None:
+        """The country of the government or ministry named last within the
+        two sentences before ("Die chinesische Regierung warnte ... Das
+        Außenministerium betont ...")."""
+        lo, _ = _sentence_around(self.stops, m.start, m.end)
+        starts = _sentence_starts(self.masked, [s for s in self.stops if s <= lo])
+        floor = starts[-3] if len(starts) >= 3 else 0
+        for x in reversed([x for x in self.mentions if floor <= x.start and x.end <= m.start]):
+            if x.kind == "body" and len(x.bodies) == 1 and x.bodies[0].kind in ("government", "ministry"):
+                return self.qualifier(x) or x.bodies[0].country
+        return None
+
+    def countries(self, m: Mention, function: str | None):
+        """The countries ``m`` may be of, best evidence first: a country word
+        next to it, an earlier mention of the same function whose country was
+        plain, its sentence, its paragraph, the government or ministry named
+        just before, the outlet's country (unless the article is mostly about
+        another), the article, the function's topic country. Each level gives
+        a country only when it is clear."""
+        lo, hi = _sentence_around(self.stops, m.start, m.end)
+        adjacent = self._adjacent(m)
+        if adjacent:
+            yield adjacent
             return  # a body qualified by a nationality is that country's or none
+        found = self._named_before(m, function)
+        if found:
+            yield found
         found = self._top([e for e in self.near if lo <= e.start < hi])
         if found:
             yield found
@@ -602,6 +733,9 @@ class _Evidence:
             found = self._top([e for e in self.near if para[0] <= e.start < para[1]])
             if found:
                 yield found
+        found = self._actor_before(m)
+        if found:
+            yield found
         if self.outlet and (not self.article or self.article.most_common(1)[0][0] == self.outlet
                             or self.article.get(self.outlet, 0) * 2 >= self.article.most_common(1)[0][1]):
             yield self.outlet
