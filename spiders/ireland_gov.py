@@ -123,7 +123,9 @@ class IrelandGovSpider(StationwatchSpider):
         if next_page and not reached_since and page < MAX_LISTING_PAGES:
             yield response.follow(next_page, callback=self.parse_listing, cb_kwargs={"page": page + 1})
 
-    def parse_release(self, response, listed_on: dt.date | None = None):
+    def parse_release(self, response, listed_on: dt.date | None = None, listed_by: str | None = None):
+        """One release page. ``listed_on``/``listed_by``: the listing entry's
+        date and organisation, for a page that shows none of its own."""
         if response.status in (404, 410):
             self.logger.info("removed from gov.ie (%s): %s", response.status, response.url)
             return
@@ -138,7 +140,8 @@ class IrelandGovSpider(StationwatchSpider):
             return
         body_html = "\n".join(block.get() for block in blocks)
         speaker, role = speaker_and_role(block for block in blocks if block.root.tag == "p")
-        department = DEPARTMENTS.get(address["department"] or "") or organisation_named(response) or self.body
+        department = (DEPARTMENTS.get(address["department"] or "") or organisation_named(response) or listed_by
+                      or self.body)
         yield self.statement(
             source_kind="ministry" if department.startswith("Department") else "government",
             body=department,
