@@ -112,7 +112,8 @@ class IrelandGovSpider(StationwatchSpider):
             return
         reached_since = False
         for url, entry in entries:
-            listed_on = first_date(" ".join(entry.xpath(".//text()").getall()))
+            # The entry's date, not one in its title ("... the 1916 Rising, 24 April 1916").
+            listed_on = first_date(" ".join(entry.xpath(".//text()[not(ancestor::a)]").getall()))
             if listed_on is not None and listed_on < self.since:
                 self.count_passed_over()
                 reached_since = True  # newest first: what follows is older still

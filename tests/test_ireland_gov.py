@@ -97,6 +97,14 @@ def test_entry_older_than_since_ends_the_walk(spider):
     assert spider.crawler.stats.get_value(Stat.RECORDS) == 1  # seen, passed over; no page 3
 
 
+def test_a_date_in_a_title_is_not_the_entry_date(spider):
+    body = (b'<html><body><main><ul><li><h2><a href="/en/department-of-foreign-affairs/press-releases/x">'
+            b'Minister marks the anniversary of 24 April 1916</a></h2><p>Published on: 24 April 2025</p></li>'
+            b'</ul></main></body></html>')
+    (request,) = spider.parse_listing(HtmlResponse(RELEASES, body=body, request=Request(RELEASES)))
+    assert request.cb_kwargs == {"listed_on": dt.date(2025, 4, 24)}
+
+
 def test_walk_stops_at_the_page_bound():
     spider = make_spider(IrelandGovSpider)
     out = list(spider.parse_listing(response_for(SOURCE, "govie-2025_listing_dfa_press-releases_page1.RECONSTRUCTED.html",
