@@ -1,4 +1,5 @@
-"""canada_commons against real openparliament.ca speech records (city-scrapers style)."""
+"""canada_commons against real openparliament.ca speech records (city-scrapers style),
+and a Question Period exchange whose text is real and whose JSON is RECONSTRUCTED."""
 
 import json
 
@@ -12,6 +13,8 @@ from tests.helpers import FIXTURES, collect, make_spider, replay_crawl, response
 SOURCE = "canada_commons"
 API = "https://api.openparliament.ca"
 FIRST_PAGE = f"{API}/speeches/?time__gte=2022-09-01&limit=100"
+QP_PAGE = "speeches_page3_question-period_2022-10-06.RECONSTRUCTED.json"
+QP_URL = f"{API}/speeches/?time__gte=2022-09-01&limit=2&offset=4"
 
 
 @pytest.fixture
@@ -31,10 +34,12 @@ def test_start_walks_speeches_from_the_start_date(spider):
 
 
 def test_minister_answer_in_question_period(spider):
-    mendicino = parse(spider, "speeches_page1.DERIVED.json")[0]
-    assert isinstance(mendicino, Statement)
-    assert mendicino.kind == "debate_contribution"
-    assert mendicino.body == "House of Commons"
+    # Held until the walk passed its sitting (the page's next speech is of 2020), then yielded.
+    rodriguez, mendicino, next_page = parse(spider, "speeches_page1.DERIVED.json")
+    assert isinstance(mendicino, Statement) and isinstance(next_page, Request)
+    assert mendicino.kind == "oral_answer"  # a minister in Oral Questions
+    assert mendicino.body == "Government of Canada"
+    assert mendicino.question_record_id is None  # its question is not in the recording
     assert mendicino.speaker == "Marco Mendicino"
     assert mendicino.speaker_role == "Minister of Public Safety, Lib."
     assert mendicino.published == "2023-04-18"
@@ -51,7 +56,8 @@ def test_minister_answer_in_question_period(spider):
 
 
 def test_house_leader_role_and_missing_headings(spider):
-    rodriguez = parse(spider, "speeches_page1.DERIVED.json")[1]
+    rodriguez = parse(spider, "speeches_page1.DERIVED.json")[0]
+    assert rodriguez.kind == "debate_contribution"  # no Oral Questions heading captured
     assert rodriguez.speaker == "Pablo Rodriguez"
     assert rodriguez.speaker_role == "Leader of the Government in the House of Commons, Lib."
     assert rodriguez.published == "2020-11-20"
@@ -84,8 +90,68 @@ def test_paging_follows_next_url_to_the_end(spider):
     assert next_page.url == f"{API}/speeches/?time__gte=2022-09-01&limit=2&offset=2"
     assert next_page.headers.get("API-Version") == b"v1"
     page2 = parse(spider, "speeches_page2.DERIVED.json", next_page.url)
-    assert [r for r in page2 if isinstance(r, Request)] == []
-    assert spider.crawler.stats.get_value("stationwatch/records") == 4
+    (last_page,) = [r for r in page2 if isinstance(r, Request)]
+    assert last_page.url == QP_URL
+    page3 = parse(spider, QP_PAGE, last_page.url)
+    assert [r for r in page3 if isinstance(r, Request)] == []  # next_url null ends the walk
+    assert spider.crawler.stats.get_value("stationwatch/records") == 6
+
+
+def test_question_period_answer_is_linked_to_its_question(spider):
+    """The API lists the answer first (newest first, one shared timestamp); in
+    speaking order the question comes first and the answer points at it."""
+    question, answer = parse(spider, QP_PAGE, QP_URL)
+    assert question.kind == "oral_question"
+    assert (question.speaker, question.speaker_role) == ("Michael Chong", "Wellington\u2014Halton Hills, CPC")
+    assert question.body == "House of Commons"
+    assert question.record_id == "speech:/debates/2022/10/6/michael-chong-1/"
+    assert question.question_record_id is None
+    assert question.title == "Oral Questions / Public Safety"
+    assert question.published == "2022-10-06"
+    assert "these illegal police stations in Toronto?" in question.text
+
+    assert answer.kind == "oral_answer"
+    assert (answer.speaker, answer.speaker_role) == ("Marco Mendicino", "Minister of Public Safety, Lib.")
+    assert answer.body == "Government of Canada"
+    assert answer.question_record_id == question.record_id
+    assert answer.context == question.text  # judged with its question (no French captured)
+    assert answer.url == "https://openparliament.ca/debates/2022/10/6/marco-mendicino-1/"
+    assert "Mahsa Amini" in answer.text and "police" not in answer.text  # off topic on its own
+
+
+def test_question_period_pairs_by_heading_and_skips_procedure(spider):
+    data = json.loads((FIXTURES / SOURCE / QP_PAGE).read_text())
+    answer, question = data["objects"]
+    order = {"en": '<p data-HoCid="7100011">Order, please.</p>'}
+    chair = {**question, "url": "/debates/2022/10/6/the-speaker-1/", "attribution": {"en": "The Speaker"},
+             "procedural": True, "content": order}
+    other = {**answer, "url": "/debates/2022/10/6/other-minister-1/", "h2": {"en": "Health"},
+             "content": {"en": '<p data-HoCid="7100020">Mr. Speaker, on health care...</p>'}}
+    data["objects"] = [other, answer, chair, question]
+    items = list(spider.parse_speeches(TextResponse(QP_URL, body=json.dumps(data).encode(), request=Request(QP_URL))))
+    by_url = {i.url.rsplit("/", 2)[-2]: i for i in items}
+    assert [i.url.rsplit("/", 2)[-2] for i in items] == [
+        "michael-chong-1", "the-speaker-1", "marco-mendicino-1", "other-minister-1"]
+    assert by_url["the-speaker-1"].kind == "debate_contribution"
+    assert by_url["marco-mendicino-1"].question_record_id == "speech:/debates/2022/10/6/michael-chong-1/"
+    # Under another heading, the Public Safety question is not what this minister answers.
+    assert by_url["other-minister-1"].kind == "oral_answer"
+    assert by_url["other-minister-1"].question_record_id is None
+
+
+def test_a_lost_page_still_yields_the_question_period_read_so_far(spider, caplog):
+    data = json.loads((FIXTURES / SOURCE / QP_PAGE).read_text())
+    data["pagination"]["next_url"] = "/speeches/?time__gte=2022-09-01&limit=2&offset=6"
+    out = list(spider.parse_speeches(TextResponse(QP_URL, body=json.dumps(data).encode(), request=Request(QP_URL))))
+    assert [type(o) for o in out] == [Request]  # the sitting may continue on the next page: held
+
+    class Failure:
+        value = "HTTP 503"
+        request = out[0]
+
+    held = list(spider.page_failed(Failure()))
+    assert [i.kind for i in held] == ["oral_question", "oral_answer"]
+    assert "speeches page lost" in caplog.text  # logged as an error: the run is not ok
 
 
 def test_empty_result_yields_nothing_and_counts_nothing(spider):
@@ -121,17 +187,23 @@ def test_changed_api_shape_is_a_layout_change(spider):
     assert spider.crawler.stats.get_value("stationwatch/layout_errors") == 1
 
 
-def test_end_to_end_replay_keeps_the_on_topic_speech(tmp_path):
+def test_end_to_end_replay_keeps_the_on_topic_speech_and_the_exchange(tmp_path):
     db_path = tmp_path / "t.db"
     crawled = replay_crawl(SOURCE, db_path)
-    (statement,) = crawled.statements
+    statement, question, answer = crawled.statements
     (run,) = crawled.runs
     assert statement["speaker"] == "Marco Mendicino"
     assert statement["speaker_role"] == "Minister of Public Safety, Lib."
-    assert statement["kind"] == "debate_contribution"
+    assert statement["kind"] == "oral_answer"
     assert statement["published"] == "2023-04-18"
     assert statement["url"] == "https://openparliament.ca/debates/2023/4/18/marco-mendicino-1/"
     assert statement["text"].startswith("Mr. Speaker, the government takes foreign interference very seriously.")
     assert "police station" in json.loads(statement["matched_terms"])
+    # Question Period, 6 Oct 2022: the question (China one sentence before "police
+    # stations") and the minister's off-topic answer, stored linked.
+    assert (question["speaker"], question["kind"]) == ("Michael Chong", "oral_question")
+    assert json.loads(question["matched_terms"]) == ["china", "police station"]
+    assert (answer["speaker"], answer["kind"], answer["question_id"]) == ("Marco Mendicino", "oral_answer", question["id"])
+    assert answer["text"].startswith("Mr. Speaker, I want to be unequivocally clear")
     assert run["status"] == "ok"
-    assert (run["records"], run["new"], run["dropped"]) == (4, 1, 3)
+    assert (run["records"], run["new"], run["dropped"]) == (6, 3, 3)
