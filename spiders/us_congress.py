@@ -1,4 +1,5 @@
-"""US Congressional Record (House, Senate, Extensions of Remarks) from govinfo.
+"""US Congressional Record (House, Senate, Extensions of Remarks) and committee
+hearings, from govinfo.
 
 Source: the govinfo API (api.govinfo.gov; an api.data.gov key from the
 environment variable GOVINFO_API_KEY, sent as the X-Api-Key header so it never
@@ -18,6 +19,21 @@ Madam Speaker, ...", "  The PRESIDING OFFICER (Mr. Cotton). ...") is one
 candidate, dated by the article's own header (an issue can carry articles
 dated earlier than the issue). The public page is govinfo's details page.
 
+Committee hearings (collection CHRG): hearing packages new or changed since
+the start date (``/collections/CHRG/{since}``, ``nextPage`` followed), each
+transcript read whole (``/packages/{id}/htm``). A hearing is printed months
+or years after it is held, so its statements arrive late, dated by the
+day on the cover. One candidate per turn ("Senator Scott.", "Mr. Wray.") and
+per prepared statement, kind ``committee_evidence``; a witness's office
+comes from the heading that introduces them ("TESTIMONY OF ... WRAY,
+DIRECTOR, FEDERAL BUREAU OF INVESTIGATION"), and a witness's answer carries
+the member's question before it as context (an answer often names the
+topic only through the question).
+
+Record ids come from the record: the granule or package id and a hash of
+the speaker and the folded words (issue #19 item 4), so a corrected or
+re-split text keeps the ids of the turns it did not change.
+
 Cost: every House, Senate and Extensions article of every changed issue is
 fetched (about 100-200 a sitting day), one request at a time. A nightly run
 after a sitting day fits the crawl timeout; the first back-fill from
@@ -32,7 +48,10 @@ form (granule summary ``detailsLink``), the htm layout (header lines, centred
 title, two-space paragraph indent, speaker designations) from two real
 articles. Only against a RECONSTRUCTED sample: an on-topic article (its text
 is a placeholder); ``granuleClass`` in list entries (used when present, else
-the section is read from the granule id).
+the section is read from the granule id). Hearings: the htm wrapper and the
+cover (chamber line, centred title, date) of a real Senate transcript; the
+turns, headings and prepared statement only in a RECONSTRUCTED transcript
+(the Director's answer in it is his real words as the press quoted them).
 """
 
 from __future__ import annotations
@@ -41,6 +60,7 @@ import datetime as dt
 import os
 import re
 from collections import Counter
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import scrapy
@@ -71,6 +91,35 @@ _TURN = re.compile(
 )
 
 
+# Committee hearings (collection CHRG): the chamber from the package id
+# (CHRG-117shrg..., -hhrg..., -jhrg...) -> (body, role of a member there).
+HEARING_CHAMBERS = {
+    "s": ("US Senate", "Senator"),
+    "h": ("US House of Representatives", "Representative"),
+    "j": ("US Congress", "Member of Congress"),
+}
+_HEARING_PACKAGE = re.compile(r"^CHRG-\d+(?P<chamber>[shj])hrg")
+_MONTHS = "JANUARY|FEBRUARY|MARCH|APRIL|MAY|JUNE|JULY|AUGUST|SEPTEMBER|OCTOBER|NOVEMBER|DECEMBER"
+_HEARING_DATE = re.compile(rf"^\s*(?:[A-Z]+DAY,\s+)?((?:{_MONTHS})\s+\d{{1,2}},\s+\d{{4}})\s*$", re.M)
+# A turn in a hearing: "Chairman Peters.", "Senator Scott.", "Mr. Wray.",
+# "Secretary Mayorkas.", "Ranking Member Portman.", "The Chairman."
+_HEARING_TURN = re.compile(
+    r"^(?P<who>(?:Mr|Mrs|Ms|Miss|Dr)\.\s+[A-Z][A-Za-z'\-]+(?:\s+[A-Z][A-Za-z'\-]+)?(?:\s+of\s+[A-Z][a-z]+)?"
+    r"|(?P<title>Chairman|Chairwoman|Chair|Vice\s+Chairman|Vice\s+Chair|Ranking\s+Member|Senator|Representative"
+    r"|Secretary|Director|General|Admiral|Ambassador|Commissioner|Administrator|Governor|Mayor|Judge|Chief)"
+    r"\s+[A-Z][A-Za-z'\-]+"
+    r"|The\s+(?:Chairman|Chairwoman|Chair|Clerk))\.\s+(?P<rest>.*)$",
+    re.S,
+)
+_MEMBER_TITLES = {"Chairman", "Chairwoman", "Chair", "Vice Chairman", "Vice Chair", "Ranking Member", "Senator",
+                  "Representative"}
+# Headings that name a witness: "TESTIMONY OF THE HONORABLE CHRISTOPHER A.
+# WRAY, DIRECTOR, FEDERAL BUREAU OF INVESTIGATION", "PREPARED STATEMENT OF ...".
+_WITNESS_HEADING = re.compile(r"^(?P<prepared>PREPARED\s+)?(?:STATEMENT|TESTIMONY)\s+OF\s+(?P<who>.+)$", re.S)
+_MEMBER_HEADING = re.compile(r"^(?:Chairman|Chairwoman|Chair|Ranking Member|Senator|Representative)\b", re.I)
+_HONORIFICS = re.compile(r"^(?:THE\s+)?(?:HONORABLE|HON\.)\s+|^(?:MR|MRS|MS|DR)\.\s+")
+
+
 class UsCongressSpider(StationwatchSpider):
     name = "us_congress"
     allowed_domains = ["api.govinfo.gov"]
@@ -82,8 +131,9 @@ class UsCongressSpider(StationwatchSpider):
 
     async def start(self):
         since = f"{self.since.isoformat()}T00:00:00Z"
-        yield self.api(f"{API}/collections/CREC/{since}?{urlencode({'pageSize': PAGE_SIZE, 'offsetMark': '*'})}",
-                       self.parse_collection)
+        query = urlencode({"pageSize": PAGE_SIZE, "offsetMark": "*"})
+        yield self.api(f"{API}/collections/CREC/{since}?{query}", self.parse_collection)
+        yield self.api(f"{API}/collections/CHRG/{since}?{query}", self.parse_hearings)
 
     @property
     def api_headers(self) -> dict:
@@ -156,6 +206,178 @@ class UsCongressSpider(StationwatchSpider):
                 raw=raw,
                 raw_type="html",
             )
+
+
+    def parse_hearings(self, response):
+        """Hearing transcripts (CHRG) new or changed since the start date.
+
+        A hearing is printed months after it is held, and its title rarely
+        names the topic ("Threats to the Homeland"): every changed package
+        is read and the relevance pipeline judges each turn."""
+        data = self.json_or_layout_error(response, "packages")
+        if data is None:
+            return
+        for package in data["packages"]:
+            package_id = package.get("packageId") or ""
+            if not _HEARING_PACKAGE.match(package_id):
+                self.layout_changed(response, "a package without a hearing packageId")
+                continue
+            yield self.api(f"{API}/packages/{package_id}/htm", self.parse_hearing, package_id=package_id,
+                           title=package.get("title") or "", issued=package.get("dateIssued") or "")
+        if data.get("nextPage") and data["packages"]:
+            yield self.api(data["nextPage"], self.parse_hearings)
+
+    def parse_hearing(self, response, package_id, title, issued=""):
+        """One candidate per turn (a member's question, a witness's answer) and
+        per prepared statement; a witness's answer carries the question before
+        it as context."""
+        pre = response.xpath("//pre")
+        if not pre:
+            self.layout_changed(response, "no <pre> text in the hearing")
+            return
+        text = "".join(pre.xpath(".//text()").getall())
+        body, member_role = HEARING_CHAMBERS[_HEARING_PACKAGE.match(package_id)["chamber"]]
+        found = hearing_turns(text, member_role)
+        if not found:
+            self.layout_changed(response, "no speaker's turn in the hearing transcript")
+            return
+        published = hearing_date(text) or issued[:10]
+        keys = turn_keys([(turn.speaker, None, turn.words) for turn in found])
+        raw = response.text
+        for turn, key in zip(found, keys):
+            yield self.statement(
+                body=body,
+                kind="committee_evidence",
+                url=f"{WEB}/app/details/{package_id}",
+                fetch_url=response.url,
+                title=title or _html_title(response),
+                published=published,
+                language="en",
+                text=turn.words,
+                context=turn.context,
+                record_id=f"{package_id}#{key}",
+                speaker=turn.speaker,
+                speaker_role=turn.role,
+                raw=raw,
+                raw_type="html",
+            )
+
+
+@dataclass
+class HearingTurn:
+    speaker: str
+    role: str
+    words: str
+    context: str | None = None  # the member's question a witness answers
+    prepared: bool = False  # a statement for the record, not a turn in the exchange
+
+
+def hearing_date(text: str) -> str | None:
+    """The day the hearing was held, from the cover ("NOVEMBER 17, 2022"); the first of several."""
+    match = _HEARING_DATE.search(text[:6000])
+    if not match:
+        return None
+    return dt.datetime.strptime(" ".join(match.group(1).split()).title(), "%B %d, %Y").date().isoformat()
+
+
+def hearing_turns(text: str, member_role: str) -> list[HearingTurn]:
+    """The turns of a hearing transcript, in order, with speaker and role.
+
+    Members speak as "Senator Scott." or "Chairman Peters."; witnesses as
+    "Mr. Wray." or "Secretary Mayorkas.", and the headings that introduce
+    them ("TESTIMONY OF ... WRAY, DIRECTOR, FEDERAL BUREAU OF
+    INVESTIGATION") give their office. A "PREPARED STATEMENT OF" heading
+    starts the witness's written statement. Other headings end a turn, so
+    the contents and appendix lists belong to nobody.
+    """
+    witnesses: dict[str, str] = {}  # surname (upper case) -> office
+    turns_found: list[HearingTurn] = []
+    current: list | None = None  # [speaker, role, paragraphs, prepared]
+
+    def close():
+        if current and current[2]:
+            turns_found.append(HearingTurn(current[0], current[1], "\n\n".join(current[2]), prepared=current[3]))
+
+    for para in _merge_headings(paragraphs(text)):
+        if _is_heading(para):
+            close()
+            current = None
+            witness = _WITNESS_HEADING.match(para)
+            if witness:
+                name, office = _witness_name_and_office(witness["who"])
+                member = _MEMBER_HEADING.match(name)
+                if not member:
+                    witnesses[name.split()[-1].upper()] = office
+                if witness["prepared"]:  # a member's own prepared statement is a member's
+                    current = [name, member_role if member else (office or "Witness"), [], True]
+            continue
+        match = _HEARING_TURN.match(para)
+        if match:
+            close()
+            who = " ".join(match["who"].split())
+            current = [who, _hearing_role(who, match["title"], witnesses, member_role), [match["rest"].strip()], False]
+        elif current is not None:
+            current[2].append(para)
+    close()
+    for before, turn in zip(turns_found, turns_found[1:]):
+        if not turn.prepared and turn.role not in (member_role, "Chair") and before.role in (member_role, "Chair"):
+            turn.context = before.words
+    return turns_found
+
+
+def _merge_headings(paras: list[str]) -> list[str]:
+    """A heading wrapped over two centred lines is one heading."""
+    merged: list[str] = []
+    for para in paras:
+        if merged and _is_heading(para) and _is_heading(merged[-1]) and merged[-1].rstrip().endswith(","):
+            merged[-1] = f"{merged[-1]} {para}"
+        else:
+            merged.append(para)
+    return merged
+
+
+def _is_heading(para: str) -> bool:
+    """Capitals only (a title, "OPENING STATEMENT OF ...", "C O N T E N T S")."""
+    letters = [ch for ch in para if ch.isalpha()]
+    return bool(letters) and not any(ch.islower() for ch in letters)
+
+
+def _witness_name_and_office(heading: str) -> tuple[str, str]:
+    """"THE HONORABLE CHRISTOPHER A. WRAY, DIRECTOR, FEDERAL BUREAU OF INVESTIGATION"
+    -> ("Christopher A. Wray", "Director, Federal Bureau of Investigation")."""
+    heading = re.sub(r"\\\d+\\", " ", heading)  # footnote marks: "WRAY,\1\ DIRECTOR"
+    name, _, office = " ".join(heading.split()).partition(",")
+    name = _HONORIFICS.sub("", name.strip())
+    return _title_case(name), _title_case(office.strip(" ,"))
+
+
+def _title_case(words: str) -> str:
+    small = {"of", "the", "and", "for", "on", "in", "to", "at"}
+    out = []
+    for index, word in enumerate(words.split()):
+        lower = word.lower()
+        out.append(lower if index and lower in small else lower.capitalize())
+    return " ".join(out)
+
+
+def _hearing_role(who: str, title: str | None, witnesses: dict[str, str], member_role: str) -> str:
+    """A member's role, the chair, or a witness's office ("Witness" when the transcript names none)."""
+    if who.startswith("The "):
+        return "Chair"
+    surname = who.split()[-1].upper()
+    if title and " ".join(title.split()) in _MEMBER_TITLES:
+        return member_role
+    if surname in witnesses:
+        return witnesses[surname] or "Witness"
+    if title:
+        return "Witness"  # "Secretary Mayorkas.": an official, not a member
+    # "Mr. Smith." in a House hearing is a member unless a heading named a witness so.
+    return member_role if member_role == "Representative" else "Witness"
+
+
+def _html_title(response) -> str:
+    """govinfo's <title> is " - THREATS TO THE HOMELAND"."""
+    return (response.xpath("//title/text()").get() or "").strip(" -\n")
 
 
 def section_of(granule: dict) -> str:

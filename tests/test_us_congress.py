@@ -36,11 +36,14 @@ def test_without_a_key_the_spider_logs_once_and_asks_nothing(monkeypatch, caplog
     assert "us_congress skipped: set GOVINFO_API_KEY" in message
 
 
-def test_start_asks_for_issues_changed_since_the_start_date_with_the_key_in_a_header(spider):
-    (request,) = collect(spider.start())
-    assert request.url == f"{API}/collections/CREC/2022-09-01T00:00:00Z?pageSize=100&offsetMark=%2A"
-    assert request.headers.get("X-Api-Key") == b"TEST_KEY"
-    assert "TEST_KEY" not in request.url
+def test_start_asks_for_issues_and_hearings_changed_since_the_start_date_with_the_key_in_a_header(spider):
+    record, hearings = collect(spider.start())
+    assert record.url == f"{API}/collections/CREC/2022-09-01T00:00:00Z?pageSize=100&offsetMark=%2A"
+    assert hearings.url == f"{API}/collections/CHRG/2022-09-01T00:00:00Z?pageSize=100&offsetMark=%2A"
+    assert hearings.callback == spider.parse_hearings
+    for request in (record, hearings):
+        assert request.headers.get("X-Api-Key") == b"TEST_KEY"
+        assert "TEST_KEY" not in request.url
 
 
 def test_one_request_at_a_time_at_the_slow_site_pace(spider):
@@ -179,6 +182,88 @@ def test_changed_list_shape_is_a_layout_change(spider):
     assert spider.crawler.stats.get_value("stationwatch/layout_errors") == 1
 
 
+# --- committee hearings (collection CHRG) ---
+
+def hearing(spider, package_id, name, title="Threats to the Homeland"):
+    url = f"{API}/packages/{package_id}/htm"
+    return list(spider.parse_hearing(response_for(SOURCE, name, url), package_id, title))
+
+
+def test_hearings_collection_leads_to_each_transcript(spider):
+    response = response_for(SOURCE, "collections_CHRG.DERIVED.json", f"{API}/collections/CHRG/2022-09-01T00:00:00Z")
+    (request,) = list(spider.parse_hearings(response))
+    assert request.url == f"{API}/packages/CHRG-117shrg99999/htm"
+    assert request.cb_kwargs == {"package_id": "CHRG-117shrg99999", "title": "Threats to the Homeland",
+                                 "issued": "2023-05-31"}
+    assert request.headers.get("X-Api-Key") == b"TEST_KEY"
+
+
+def test_real_hearing_cover_gives_the_day_it_was_held():
+    from spiders.us_congress import hearing_date
+    real = (FIXTURES / SOURCE / "CHRG-116shrg42868.TRANSCRIBED.TRUNCATED.htm").read_text()
+    assert hearing_date(real) == "2019-11-05"  # the cover's date, not the 2021 printing
+    assert hearing_date("no cover") is None
+
+
+def test_a_transcript_without_any_turn_is_a_layout_change(spider):
+    # The real capture ends in the member list, before anyone speaks.
+    assert hearing(spider, "CHRG-116shrg42868", "CHRG-116shrg42868.TRANSCRIBED.TRUNCATED.htm") == []
+    assert spider.crawler.stats.get_value("stationwatch/layout_errors") == 1
+
+
+def test_reconstructed_hearing_one_candidate_per_turn_with_roles(spider):
+    items = hearing(spider, "CHRG-117shrg99999", "CHRG-117shrg99999.RECONSTRUCTED.htm")
+    assert [(i.speaker, i.speaker_role) for i in items] == [
+        ("Chairman Peters", "Senator"),
+        ("Mr. Wray", "Director, Federal Bureau of Investigation"),  # the office from the TESTIMONY OF heading
+        ("Senator Scott", "Senator"),
+        ("Mr. Wray", "Director, Federal Bureau of Investigation"),
+        ("Chairman Peters", "Senator"),
+        ("Christopher A. Wray", "Director, Federal Bureau of Investigation"),  # PREPARED STATEMENT OF
+    ]
+    answer = items[3]
+    assert answer.kind == "committee_evidence" and answer.body == "US Senate" and answer.source_kind == "parliament"
+    assert answer.published == "2022-11-17"
+    assert answer.text.startswith("Like you, I'm very concerned about this. We are aware of the existence of these stations.")
+    assert answer.text.endswith("talking to our foreign partners about as well.")  # both paragraphs, lines joined
+    assert answer.context.startswith("PLACEHOLDER question: Senator Scott asked the Director about the Chinese police")
+    assert answer.url == "https://www.govinfo.gov/app/details/CHRG-117shrg99999"
+    assert answer.record_id.startswith("CHRG-117shrg99999#")
+    assert items[5].context is None  # a prepared statement answers no question
+    assert "A P P E N D I X" not in items[4].text  # headings end a turn
+
+
+def test_a_witness_answer_keeps_its_record_id_when_an_earlier_turn_is_removed(spider):
+    url = f"{API}/packages/CHRG-117shrg99999/htm"
+    real = (FIXTURES / SOURCE / "CHRG-117shrg99999.RECONSTRUCTED.htm").read_text()
+    opening = "    Mr. Wray. PLACEHOLDER opening testimony (not the words of the \ntranscript).\n"
+    assert opening in real
+    shorter = HtmlResponse(url, body=real.replace(opening, "").encode(), encoding="utf-8", request=Request(url))
+    answer_alone = [i for i in spider.parse_hearing(shorter, "CHRG-117shrg99999", "T") if i.text.startswith("Like you")]
+    answer = [i for i in hearing(spider, "CHRG-117shrg99999", "CHRG-117shrg99999.RECONSTRUCTED.htm")
+              if i.text.startswith("Like you")]
+    assert answer_alone[0].record_id == answer[0].record_id
+
+
+def test_house_hearing_member_without_a_title_is_a_representative():
+    from spiders.us_congress import hearing_turns
+    text = ("      STATEMENT OF JANE PLACEHOLDER, DIRECTOR, PLACEHOLDER AGENCY\n\n"
+            "    Mr. Green. PLACEHOLDER question on the police stations.\n"
+            "    Ms. Placeholder. PLACEHOLDER answer.\n")
+    member, witness = hearing_turns(text, "Representative")
+    assert (member.speaker, member.role) == ("Mr. Green", "Representative")
+    assert (witness.speaker, witness.role) == ("Ms. Placeholder", "Director, Placeholder Agency")
+    assert witness.context == "PLACEHOLDER question on the police stations."
+
+
+def test_a_package_that_is_not_a_hearing_is_a_layout_change(spider):
+    url = f"{API}/collections/CHRG/2022-09-01T00:00:00Z"
+    response = TextResponse(url, body=b'{"packages": [{"packageId": "CREC-2018-10-10"}], "nextPage": null}',
+                            request=Request(url))
+    assert list(spider.parse_hearings(response)) == []
+    assert spider.crawler.stats.get_value("stationwatch/layout_errors") == 1
+
+
 def test_end_to_end_replay(tmp_path):
     db_path = tmp_path / "t.db"
     with ReplayServer(manifests=[FIXTURES / SOURCE / "replay.yml"]) as server:
@@ -187,23 +272,34 @@ def test_end_to_end_replay(tmp_path):
     assert "DEMO_KEY" not in result.stderr  # the key is never logged
     conn = database.connect(db_path)
     try:
-        statements = list(conn.query("SELECT * FROM statements ORDER BY speaker DESC"))
+        statements = list(conn.query("SELECT * FROM statements ORDER BY id"))
         (run,) = list(conn.query("SELECT * FROM runs"))
         fetch_urls = [r["fetch_url"] for r in conn.query("SELECT fetch_url FROM documents")]
     finally:
         conn.close()
+    record = sorted((s for s in statements if s["kind"] == "floor_speech"), key=lambda s: s["speaker"], reverse=True)
+    hearing = [s for s in statements if s["kind"] == "committee_evidence"]
     # Only the on-topic (reconstructed) article survives relevance; its title
     # is on topic, so the chair's turn in it is kept with the member's.
-    chair, statement = statements
+    chair, statement = record
     assert chair["speaker"] == "The SPEAKER pro tempore"
     assert statement["speaker"] == "Mr. PLACEHOLDER"
     assert statement["speaker_role"] == "Representative"
     assert statement["published"] == "2023-04-17"
     assert statement["url"] == "https://www.govinfo.gov/app/details/CREC-2023-04-17/CREC-2023-04-17-pt1-PgH1000-1"
     assert statement["text"].startswith("Mr. Speaker, PLACEHOLDER text, not the Record")
+    # From the hearing: the question on the stations and the Director's answer
+    # (on topic through the question it answers); the other turns are dropped.
+    question, answer = hearing
+    assert (question["speaker"], question["speaker_role"]) == ("Senator Scott", "Senator")
+    assert (answer["speaker"], answer["speaker_role"]) == ("Mr. Wray", "Director, Federal Bureau of Investigation")
+    assert answer["text"].startswith("Like you, I'm very concerned about this. We are aware of the existence")
+    assert (answer["body"], answer["published"]) == ("US Senate", "2022-11-17")
+    assert answer["url"] == "https://www.govinfo.gov/app/details/CHRG-117shrg99999"
     assert all("api_key" not in u and "DEMO_KEY" not in u for u in fetch_urls)
     assert run["status"] == "ok"
-    assert (run["records"], run["new"], run["dropped"]) == (5, 2, 3)
+    # 5 Record turns (2 kept) + 6 hearing turns (2 kept)
+    assert (run["records"], run["new"], run["dropped"]) == (11, 4, 7)
 
 
 def test_end_to_end_without_key_asks_nothing(tmp_path, monkeypatch):
