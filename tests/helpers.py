@@ -99,3 +99,28 @@ def replay_crawl(source: str, db_path: Path, *args: str, manifests: list[Path] |
     finally:
         conn.close()
     return Crawled(result, statements, runs, requests)
+
+
+def free_port() -> int:
+    """A port free now; another process may take it before it is used (see start_smtp)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_smtp(handler, attempts: int = 5, **kwargs):
+    """An aiosmtpd server on 127.0.0.1, started. aiosmtpd needs a port number
+    up front, and a free port can be taken by a crawl's process between
+    free_port() and the bind: try another instead of failing the test."""
+    from aiosmtpd.controller import Controller
+
+    for attempt in range(attempts):
+        controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
+        try:
+            controller.start()
+            return controller
+        except (OSError, RuntimeError):
+            if attempt == attempts - 1:
+                raise

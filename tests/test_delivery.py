@@ -6,23 +6,17 @@ import email
 import email.policy
 import ipaddress
 import logging
-import socket
 import ssl
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from stationwatch import delivery
+from tests.helpers import free_port, start_smtp
 from tests.test_digest import SCRIPT, save, statement
 
 PASSWORD = "s3cr%t p@ss"  # URL-encoded in STATIONWATCH_SMTP_URL as s3cr%25t%20p%40ss
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Inbox:
@@ -52,8 +46,7 @@ def smtp_server():
     controllers = []
 
     def start(inbox, **kwargs):
-        controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), **kwargs)
-        controller.start()
+        controller = start_smtp(inbox, **kwargs)
         controllers.append(controller)
         return controller
 

@@ -14,15 +14,14 @@ import subprocess
 import sys
 from urllib.parse import quote
 
-from aiosmtpd.controller import Controller
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.project import get_project_settings
 
 from stationwatch.replay import Entry, ReplayServer
 from tests.faults import HOST, SOURCE, latest_run, many_questions, messages, uk_server
-from tests.helpers import FIXTURES, ROOT, run_scrapy
-from tests.test_delivery import PASSWORD, Inbox, free_port
+from tests.helpers import FIXTURES, ROOT, run_scrapy, start_smtp
+from tests.test_delivery import PASSWORD, Inbox
 
 
 def test_a_disallowing_robots_txt_is_obeyed_and_the_user_agent_names_a_contact(db_path):
@@ -91,9 +90,7 @@ API_KEY = "gdn-key-7f1c03b9d5e24a68"
 def test_api_keys_and_the_smtp_password_never_reach_logs_database_archive_or_digest(tmp_path):
     db_path = tmp_path / "data" / "stationwatch.db"
     inbox = Inbox()
-    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port(), authenticator=inbox.authenticate,
-                      auth_require_tls=False)
-    smtp.start()
+    smtp = start_smtp(inbox, authenticator=inbox.authenticate, auth_require_tls=False)
     secrets_env = {
         "GUARDIAN_API_KEY": API_KEY,  # sent in the query string: the Content API wants it there
         "STATIONWATCH_SMTP_URL": f"smtp://watch:{quote(PASSWORD, safe='')}@127.0.0.1:{smtp.port}",

@@ -18,8 +18,8 @@ from db import cycles as cycles_sql
 from stationwatch import delivery
 from stationwatch.lock import CycleLock, process_start_time
 from stationwatch.replay import Entry, ReplayServer, replay_env
-from tests.helpers import FIXTURES, ROOT
-from tests.test_delivery import Inbox, free_port
+from tests.helpers import FIXTURES, ROOT, start_smtp
+from tests.test_delivery import Inbox
 
 LONDON = ZoneInfo("Europe/London")
 UTC = dt.timezone.utc
@@ -223,11 +223,8 @@ def replay():
 
 @pytest.fixture
 def inbox():
-    from aiosmtpd.controller import Controller
-
     handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
+    controller = start_smtp(handler)
     handler.port = controller.port
     yield handler
     controller.stop()
