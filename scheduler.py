@@ -95,7 +95,7 @@ class CycleResult:
 
 def run_cycle(db_path: str, spiders: list[str] | None = None, timeout: float = crawl.DEFAULT_TIMEOUT,
               env: dict | None = None, config: delivery.DeliveryConfig | None = None,
-              scheduled_for: str | None = None) -> CycleResult | None:
+              scheduled_for: str | None = None, jobs: int | None = None) -> CycleResult | None:
     """One cycle under the lock; None when another cycle holds it."""
     lock = CycleLock(db_path)
     if not lock.acquire():
@@ -104,12 +104,12 @@ def run_cycle(db_path: str, spiders: list[str] | None = None, timeout: float = c
                     holder.get("pid"), holder.get("host"), holder.get("acquired_at"))
         return None
     try:
-        return _cycle(db_path, spiders, timeout, env, config, scheduled_for)
+        return _cycle(db_path, spiders, timeout, env, config, scheduled_for, jobs)
     finally:
         lock.release()
 
 
-def _cycle(db_path, spiders, timeout, env, config, scheduled_for) -> CycleResult:
+def _cycle(db_path, spiders, timeout, env, config, scheduled_for, jobs) -> CycleResult:
     config = config or delivery.DeliveryConfig.from_env(db_path)  # a bad config fails before the crawl
     db = database.connect(db_path)
     try:
@@ -120,13 +120,13 @@ def _cycle(db_path, spiders, timeout, env, config, scheduled_for) -> CycleResult
     log.info("cycle %d: crawling %s", cycle_id, ", ".join(spiders) if spiders else "every spider")
     message = None
     try:
-        crawl.crawl_all(db_path, spiders=spiders, env=env, timeout=timeout)
+        crawl.crawl_all(db_path, spiders=spiders, env=env, timeout=timeout, jobs=jobs)
     except Exception as error:  # the runs that did happen are still reported below
         log.exception("cycle %d: the crawl stopped early", cycle_id)
         message = f"crawl stopped early: {type(error).__name__}: {error}"
     db = database.connect(db_path)
     try:
-        runs = cycles_sql.runs_after(db, before)
+        runs = sorted(cycles_sql.runs_after(db, before), key=lambda r: (r["spider"], r["id"]))  # sources run at once
         log.info("cycle %d: crawl finished\n%s", cycle_id, crawl.format_summary(runs))
         digest_id = None
         try:
@@ -191,6 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--spider", action="append", help="only this spider (repeatable)")
     parser.add_argument("--timeout", type=float, default=crawl.DEFAULT_TIMEOUT,
                         help="seconds a spider may run before it is stopped and recorded as failed")
+    parser.add_argument("--jobs", type=int, help="sources crawled at once, sources of one host one after the"
+                        f" other (default: STATIONWATCH_JOBS or {crawl.DEFAULT_JOBS})")
     parser.add_argument("--replay", action="store_true",
                         help="crawl recorded responses from a local replay server (the offline demo)")
     return parser
@@ -216,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         def job(scheduled: bool = True):
             due = latest_fire_time(trigger, dt.datetime.now(trigger.timezone)) if scheduled else None
             return run_cycle(db_path, spiders=args.spider, timeout=args.timeout, env=env,
-                             scheduled_for=due.isoformat() if due else None)
+                             scheduled_for=due.isoformat() if due else None, jobs=args.jobs)
 
         if args.once:
             result = job(scheduled=False)

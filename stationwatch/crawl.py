@@ -3,6 +3,13 @@
 Twisted's reactor cannot be restarted, so each crawl is a `scrapy crawl`
 subprocess; its log goes to data/logs/. The outcome of each crawl is read
 from the `runs` table (judged from Scrapy's stats), never from the exit code.
+
+A spider waits mostly on politeness delays and the network, so several run
+at once (``jobs``, default STATIONWATCH_JOBS or 2): the cycle lasts about as
+long as its slowest source, not the sum of them all. Politeness stays per
+host: spiders whose allowed_domains share a host are one group, and a
+group's spiders run one after the other (each still its own process, time
+limit, log and `runs` row), so a site never sees two of our crawlers.
 """
 
 from __future__ import annotations
@@ -12,14 +19,18 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import db as database
 from db import runs as runs_table
 from stationwatch.paths import PROJECT_ROOT
+from stationwatch.progress import LOGSTATS_INTERVAL, Progress
 
 ROOT = PROJECT_ROOT  # scrapy.cfg is here: Scrapy runs from it
 DEFAULT_TIMEOUT = 30 * 60  # seconds a single spider may run before it is stopped
+DEFAULT_JOBS = 2  # sources crawled at once: they wait on the network, not the 2 cores
 
 
 class DatabaseUnwritable(RuntimeError):
@@ -30,10 +41,18 @@ class DatabaseUnwritable(RuntimeError):
         super().__init__(f"cannot write to the database {db_path}: {error}")
 
 
+_CHDIR_LOCK = threading.Lock()  # the working directory is the whole process's
+
+
 def _spider_loader():
     from scrapy.spiderloader import SpiderLoader
     from scrapy.utils.project import get_project_settings
 
+    with _CHDIR_LOCK:
+        return _load_from_root(SpiderLoader, get_project_settings)
+
+
+def _load_from_root(SpiderLoader, get_project_settings):
     cwd = os.getcwd()
     try:
         os.chdir(ROOT)
@@ -66,12 +85,17 @@ def since_argument(spider: str, db_path: str) -> list[str]:
     return ["-a", f"since={since.isoformat()}"]
 
 
+def log_path(log_dir: Path, spider: str, started: str) -> Path:
+    return log_dir / f"{spider}-{started.replace(':', '')}.log"
+
+
 def crawl_one(spider: str, db_path: str, log_dir: Path, env: dict | None = None,
-              timeout: float = DEFAULT_TIMEOUT, args: list[str] | None = None) -> int:
+              timeout: float = DEFAULT_TIMEOUT, args: list[str] | None = None,
+              log_file: Path | None = None) -> int:
     """Run one spider in a subprocess; return its exit code (-1 on timeout)."""
     log_dir.mkdir(parents=True, exist_ok=True)
     started = database.utcnow()
-    log_file = log_dir / f"{spider}-{started.replace(':', '')}.log"
+    log_file = log_file or log_path(log_dir, spider, started)
     args = list(args or [])
     if not any(str(a).startswith("since=") for a in args):
         args += since_argument(spider, db_path)
@@ -101,11 +125,74 @@ def crawl_one(spider: str, db_path: str, log_dir: Path, env: dict | None = None,
     return code
 
 
+def default_jobs() -> int:
+    """STATIONWATCH_JOBS, else DEFAULT_JOBS."""
+    return int(os.environ.get("STATIONWATCH_JOBS") or DEFAULT_JOBS)
+
+
+def spider_domains(spiders: list[str]) -> dict[str, list[str]]:
+    """Each spider's allowed_domains (none for a spider that declares none,
+    or that does not exist: its `scrapy crawl` says so in its log)."""
+    loader = _spider_loader()[0]
+    domains = {}
+    for spider in spiders:
+        try:
+            domains[spider] = list(getattr(loader.load(spider), "allowed_domains", None) or [])
+        except KeyError:
+            domains[spider] = []
+    return domains
+
+
+def _same_host(a: str, b: str) -> bool:
+    """One domain is the other or inside it: allowed_domains "gov.ie" covers www.gov.ie."""
+    a, b = a.lower().lstrip("."), b.lower().lstrip(".")
+    return a == b or a.endswith("." + b) or b.endswith("." + a)
+
+
+def group_by_host(domains: dict[str, list[str]]) -> list[list[str]]:
+    """Spiders that share a host, together (transitively), each group in the
+    order given; groups in the order of their first spider. A spider that
+    names no domains is a group of its own (press_feeds: press outlets,
+    hosts no official-source spider asks)."""
+    groups: list[tuple[set[str], list[str]]] = []  # (hosts, spiders)
+    for spider, names in domains.items():
+        hosts, members = set(names), [spider]
+        for other in [g for g in groups if any(_same_host(a, b) for a in hosts for b in g[0])]:
+            groups.remove(other)
+            hosts, members = hosts | other[0], other[1] + members
+        groups.append((hosts, members))
+    order = {spider: i for i, spider in enumerate(domains)}
+    return sorted((sorted(members, key=order.get) for _, members in groups), key=lambda g: order[g[0]])
+
+
+def _slow_first(groups: list[list[str]], slow: set[str]) -> list[list[str]]:
+    """Groups with a slow site (one request every few seconds) start first:
+    the longest jobs first keeps the cycle near its slowest source."""
+    return sorted(groups, key=lambda g: (not (slow & set(g)), -len(g)))
+
+
+def _slow_spiders(spiders: list[str]) -> set[str]:
+    loader = _spider_loader()[0]
+    slow = set()
+    for spider in spiders:
+        try:
+            if getattr(loader.load(spider), "slow_site", False):
+                slow.add(spider)
+        except KeyError:
+            pass
+    return slow
+
+
 def crawl_all(db_path: str, spiders: list[str] | None = None, env: dict | None = None,
               timeout: float = DEFAULT_TIMEOUT, log_dir: Path | None = None,
-              args: list[str] | None = None) -> list[dict]:
-    """Crawl each spider in turn (one failing does not stop the others);
-    return the runs they recorded."""
+              args: list[str] | None = None, jobs: int | None = None,
+              progress: Progress | None = None, domains: dict[str, list[str]] | None = None) -> list[dict]:
+    """Crawl the spiders, ``jobs`` at a time, spiders sharing a host one
+    after the other (one failing or hanging does not stop the others);
+    return the runs they recorded, by spider.
+
+    ``domains`` overrides what a spider's allowed_domains say (spider ->
+    hosts), for a test that needs two spiders of one host."""
     try:
         db = database.connect(db_path)  # create and migrate once, before the children race to
         db.close()
@@ -113,13 +200,61 @@ def crawl_all(db_path: str, spiders: list[str] | None = None, env: dict | None =
         raise DatabaseUnwritable(db_path, error) from error
     started = database.utcnow()
     log_dir = log_dir or Path(db_path).parent / "logs"
-    for spider in spiders or spider_names():
-        crawl_one(spider, db_path, log_dir, env=env, timeout=timeout, args=args)
+    spiders = list(spiders or spider_names())
+    hosts = spider_domains(spiders)
+    hosts.update({s: d for s, d in (domains or {}).items() if s in hosts})
+    groups = _slow_first(group_by_host(hosts), _slow_spiders(spiders))
+    # Resolved here, before the threads: the spider loader changes directory.
+    args = list(args or [])
+    per_spider = {s: args if any(str(a).startswith("since=") for a in args) else args + since_argument(s, db_path)
+                  for s in spiders}
+    progress = progress or Progress(total=len(spiders))
+    stop = threading.Event()  # the database cannot be written: start nothing more
+
+    def crawl_group(group: list[str]) -> None:
+        for spider in group:
+            if stop.is_set():
+                return
+            try:
+                _crawl_reported(spider, db_path, log_dir, env, timeout, per_spider[spider], progress)
+            except DatabaseUnwritable:
+                stop.set()
+                raise
+
+    with progress, ThreadPoolExecutor(max_workers=max(1, jobs or default_jobs()), thread_name_prefix="crawl") as pool:
+        futures = [pool.submit(crawl_group, group) for group in groups]
+        errors = [f.exception() for f in futures if f.exception() is not None]
+    if errors:
+        raise errors[0]
     db = database.connect(db_path)
     try:
-        return runs_table.runs_started_since(db, started)
+        return sorted(runs_table.runs_started_since(db, started), key=lambda r: (r["spider"], r["id"]))
     finally:
         db.close()
+
+
+def _crawl_reported(spider, db_path, log_dir, env, timeout, args, progress: Progress) -> None:
+    """crawl_one, with its start and its recorded outcome told to ``progress``;
+    LogStats every few seconds in its log gives the live page count."""
+    started = database.utcnow()
+    log_file = log_path(log_dir, spider, started)
+    progress.source_started(spider, log_file)
+    run = None
+    try:
+        crawl_one(spider, db_path, log_dir, env=env, timeout=timeout, log_file=log_file,
+                  args=[*args, "-s", f"LOGSTATS_INTERVAL={LOGSTATS_INTERVAL}"])
+        run = _latest_run(db_path, spider, started)
+    finally:
+        progress.source_finished(spider, run)
+
+
+def _latest_run(db_path: str, spider: str, started: str) -> dict | None:
+    db = database.connect(db_path)
+    try:
+        mine = [r for r in runs_table.runs_started_since(db, started) if r["spider"] == spider]
+    finally:
+        db.close()
+    return mine[-1] if mine else None
 
 
 def format_summary(runs: list[dict]) -> str:
