@@ -1,0 +1,177 @@
+"""se_riksdagen against recorded and reconstructed Riksdagen API responses.
+
+Real: the text of written question 2020/21:2036 (H8112036, Björn Söder to
+Ann Linde), transcribed from a stored copy of data.riksdagen.se/dokument/
+H8112036.html. Reconstructed (see PROVENANCE.md): the dokumentlista JSON
+(shape from public clients' models) and the on-topic question/answer pair
+2022/23:9999 with placeholder names.
+"""
+
+import json
+
+import pytest
+from scrapy.http import HtmlResponse, Request, TextResponse
+
+from spiders.se_riksdagen import MAX_PAGES, SeRiksdagenSpider
+from stationwatch.items import Statement
+from tests.helpers import collect, fixture_path, make_spider, replay_crawl, response_for
+
+API = "https://data.riksdagen.se"
+SOURCE = "se_riksdagen"
+FR_LIST = "dokumentlista_fr.RECONSTRUCTED.json"
+FRS_LIST = "dokumentlista_frs_single_hit.RECONSTRUCTED.json"
+LIST_URL = f"{API}/dokumentlista/?sok=x&doktyp=fr&p=1"
+
+
+@pytest.fixture
+def spider():
+    return make_spider(SeRiksdagenSpider)
+
+
+def entry(spider, list_name, doktyp, index=0):
+    """The entry dict parse_list passes on for the list's hit ``index``."""
+    response = response_for(SOURCE, list_name, LIST_URL)
+    requests = list(spider.parse_list(response, "x", doktyp, 1))
+    return requests[index].cb_kwargs["entry"]
+
+
+def test_start_asks_each_term_and_type_from_the_start_date(spider):
+    requests = collect(spider.start())
+    terms = spider.topic.search_terms_for("sv")
+    assert "kinesiska polisstationer" in terms
+    assert len(requests) == 3 * len(terms)
+    assert (f"{API}/dokumentlista/?sok=kinesiska+polisstationer&doktyp=frs&from=2022-09-01&sort=datum"
+            "&sortorder=desc&utformat=json&sz=20&p=1") in [r.url for r in requests]
+    assert {r.cb_kwargs["doktyp"] for r in requests} == {"fr", "frs", "ip"}
+
+
+def test_list_leads_to_each_document_and_stops_at_the_start_date(spider):
+    response = response_for(SOURCE, FR_LIST, LIST_URL)
+    out = list(spider.parse_list(response, "x", "fr", 1))
+    # The 2021 hit is older than since (2022-09-01): passed over, no next page.
+    assert [r.url for r in out] == [f"{API}/dokument/HA119999.html"]
+    assert out[0].callback == spider.parse_question
+    assert out[0].cb_kwargs["entry"] == {
+        "dok_id": "HA119999", "doktyp": "fr", "rm": "2022/23", "beteckning": "9999", "datum": "2022-11-02",
+        "titel": "Kinesiska polisstationer i Sverige", "undertitel": "av Exempel Ledamot (XX)", "organ": "Ju"}
+    assert spider.crawler.stats.get_value("stationwatch/records") == 1
+
+
+def test_single_hit_comes_as_an_object_and_answers_go_to_parse_answer(spider):
+    response = response_for(SOURCE, FRS_LIST, LIST_URL)
+    (request,) = spider.parse_list(response, "x", "frs", 1)
+    assert request.url == f"{API}/dokument/HA129999.html"
+    assert request.callback == spider.parse_answer
+
+
+def test_empty_result_asks_nothing_more_and_is_no_layout_error(spider):
+    response = response_for(SOURCE, "dokumentlista_empty.RECONSTRUCTED.json", LIST_URL)
+    assert list(spider.parse_list(response, "x", "ip", 1)) == []
+    assert not spider.crawler.stats.get_value("stationwatch/layout_errors")
+
+
+def paged(spider, page, sidor):
+    data = json.loads(fixture_path(SOURCE, FR_LIST).read_text())
+    data["dokumentlista"]["dokument"] = data["dokumentlista"]["dokument"][:1]  # only recent hits
+    data["dokumentlista"]["@sidor"] = str(sidor)
+    url = f"{API}/dokumentlista/?sok=x&doktyp=fr&p={page}"
+    out = list(spider.parse_list(TextResponse(url, body=json.dumps(data).encode(), request=Request(url)),
+                                 "x", "fr", page))
+    return [r.cb_kwargs["page"] for r in out if "dokumentlista" in r.url]
+
+
+def test_paging_follows_to_the_last_page_and_is_bounded(spider):
+    assert paged(spider, 1, 3) == [2]
+    assert paged(spider, 2, 3) == [3]
+    assert paged(spider, 3, 3) == []
+    assert paged(spider, MAX_PAGES, 500) == []  # the bound, whatever @sidor says
+
+
+def test_real_question_text_gives_asker_and_party(spider):
+    e = {"dok_id": "H8112036", "doktyp": "fr", "rm": "2020/21", "beteckning": "2036", "datum": "2021-03-03",
+         "titel": "Valsystemet i Hongkong", "undertitel": None, "organ": None}
+    url = f"{API}/dokument/H8112036.html"
+    (item,) = spider.parse_question(response_for(SOURCE, "dokument_H8112036.TRANSCRIBED.html", url), e)
+    assert isinstance(item, Statement)
+    assert item.kind == "written_question"
+    assert item.record_id == "fr:2020/21:2036"
+    assert (item.speaker, item.speaker_role) == ("Björn Söder", "SD")
+    assert item.body == "Sveriges riksdag" and item.country == "SE" and item.language == "sv"
+    assert item.source_kind == "parliament"
+    assert item.published == "2021-03-03"
+    assert item.url == url
+    assert item.title == "Skriftlig fråga 2020/21:2036: Valsystemet i Hongkong"
+    assert "reformera Hongkongs valsystem" in item.text
+    assert "<p>till Utrikesminister Ann Linde (S)</p>" in item.text
+    assert json.loads(item.raw)["dok_id"] == "H8112036"
+    assert not spider.crawler.stats.get_value("stationwatch/layout_errors")
+
+
+def test_answer_is_linked_to_its_question_with_its_text_as_context(spider):
+    e = entry(spider, FRS_LIST, "frs")
+    answer_url = f"{API}/dokument/HA129999.html"
+    (question_request,) = spider.parse_answer(
+        response_for(SOURCE, "dokument_HA129999.RECONSTRUCTED.html", answer_url), e)
+    assert question_request.url == f"{API}/dokument/HA119999.html"  # frs type code 12 -> fr 11
+    assert question_request.dont_filter
+    question = response_for(SOURCE, "dokument_HA119999.RECONSTRUCTED.html", question_request.url)
+    (answer,) = spider.parse_answer_context(question, **question_request.cb_kwargs)
+    assert answer.kind == "written_answer"
+    assert answer.record_id == "frs:2022/23:9999"
+    assert answer.question_record_id == "fr:2022/23:9999"
+    assert answer.speaker == "Exempel Statsråd"
+    assert answer.speaker_role == "Justitieminister"
+    assert answer.body == "Regeringen" and answer.country == "SE"
+    assert answer.published == "2022-11-16"
+    assert answer.url == answer_url
+    assert answer.context.startswith("av Exempel Ledamot (XX)\ntill Justitieminister Exempel Statsråd (XX)")
+    assert "kinesiska polisstationer i Sverige" in answer.text
+
+
+def test_answer_whose_question_cannot_be_read_is_kept_without_context(spider):
+    e = entry(spider, FRS_LIST, "frs")
+    url = f"{API}/dokument/HA129999.html"
+    (question_request,) = spider.parse_answer(response_for(SOURCE, "dokument_HA129999.RECONSTRUCTED.html", url), e)
+
+    class Failure:  # what Scrapy hands an errback: the failed request and the error
+        request = question_request
+        value = "404"
+
+    (answer,) = spider.answer_without_context(Failure())
+    assert (answer.speaker, answer.speaker_role, answer.context) == ("Exempel Statsråd", "statsråd", None)
+    assert answer.question_record_id == "fr:2022/23:9999"
+
+
+def test_changed_api_shape_is_a_layout_error(spider):
+    url = f"{API}/dokumentlista/?sok=x"
+    response = TextResponse(url, body=b'{"dokument": []}', request=Request(url))
+    assert list(spider.parse_list(response, "x", "fr", 1)) == []
+    assert spider.crawler.stats.get_value("stationwatch/layout_errors") == 1
+
+
+def test_question_without_an_asker_line_is_a_layout_error(spider):
+    e = {"dok_id": "HA119999", "doktyp": "fr", "rm": "2022/23", "beteckning": "9999", "datum": "2022-11-02",
+         "titel": "T", "undertitel": None, "organ": None}
+    url = f"{API}/dokument/HA119999.html"
+    body = "<html><body><div>Sidan kunde inte visas</div></body></html>".encode()
+    (item,) = spider.parse_question(HtmlResponse(url, body=body, request=Request(url)), e)
+    assert item.speaker is None
+    assert spider.crawler.stats.get_value("stationwatch/layout_errors") == 1
+
+
+def test_end_to_end_crawl_stores_question_and_answer(tmp_path):
+    crawled = replay_crawl(SOURCE, tmp_path / "t.db")
+    rows = {r["record_id"]: r for r in crawled.statements}
+    assert sorted(rows) == ["fr:2022/23:9999", "frs:2022/23:9999"]
+    question, answer = rows["fr:2022/23:9999"], rows["frs:2022/23:9999"]
+    assert (question["kind"], question["speaker"], question["speaker_role"], question["country"]) == (
+        "written_question", "Exempel Ledamot", "XX", "SE")
+    assert (answer["kind"], answer["speaker"], answer["speaker_role"], answer["body"]) == (
+        "written_answer", "Exempel Statsråd", "Justitieminister", "Regeringen")
+    assert answer["question_id"] == question["id"]
+    assert answer["published"] == "2022-11-16"
+    run = [r for r in crawled.runs if r["spider"] == SOURCE]
+    assert [(r["status"], r["new"], r["errors"]) for r in run] == [("ok", 2, 0)]
+    asked = [path for path, _ in crawled.requests]
+    # The 2021 hit on the list is older than since: its text is never asked.
+    assert not any("H8112036" in path for path in asked)
