@@ -226,23 +226,22 @@ def test_changed_json_shape_is_layout_changed_not_no_new(db_path):
     assert health.problem and health.label.startswith("layout changed?")
 
 
-def test_changed_markup_on_a_recorded_page_is_layout_changed(db_path):
-    """gov.ie's real search listing (recorded 2021) with its result list's
-    attribute renamed, as a redesign would: the walks that read it report a
-    layout change, even though the DFA walk still stores its statement."""
-    listing = (FIXTURES / "ireland_gov" / "govie-2021_listing_publications_q-innovation.TRIMMED.html").read_bytes()
-    assert listing.count(b"reboot-list-results") == 1
-    changed = listing.replace(b"reboot-list-results", b"gi-results-list").replace(
-        b"reboot-content-results-message", b"gi-results-count")
+def test_changed_markup_on_a_listing_is_layout_changed(db_path):
+    """gov.ie's DFA speeches listing with its links moved out of the
+    department's path, as a redesign would: that walk reports a layout change,
+    and the press-release walk still stores its statement. (The listing's
+    markup is RECONSTRUCTED around real addresses: tests/fixtures/ireland_gov.)"""
+    speeches = "https://www.gov.ie/en/department-of-foreign-affairs/speeches/"
+    listing = (FIXTURES / "ireland_gov" / "govie-2025_listing_dfa_speeches.RECONSTRUCTED.html").read_bytes()
+    assert b'href="/en/department-of-foreign-affairs/speeches/' in listing
+    changed = listing.replace(b'href="/en/department-of-foreign-affairs/speeches/', b'href="/en/remarks/')
     with ReplayServer(manifests=[FIXTURES / "ireland_gov" / "replay.yml"]) as server:
-        server.replace("https://www.gov.ie/en/publications/?page=1", changed,
-                       headers={"Content-Type": "text/html; charset=utf-8"})
-        server.replace("https://www.gov.ie/en/publications/?organisation=department-of-foreign-affairs&page=2",
-                       changed, headers={"Content-Type": "text/html; charset=utf-8"})
+        server.replace(speeches, changed, headers={"Content-Type": "text/html; charset=utf-8"})
         run_scrapy("ireland_gov", db_path, server.url, *QUICK)
     run = latest_run(db_path)
     assert run["status"] == "layout_changed"
-    assert all(m.startswith("layout changed? no result list and no result count") for m in messages(run))
+    assert [m for m in messages(run) if m.startswith("layout changed?")] == [
+        f"layout changed? a listing without release links at {speeches}"]
     assert run["new"] == 1  # what still parsed is kept
 
 
