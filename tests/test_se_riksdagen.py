@@ -175,3 +175,25 @@ def test_end_to_end_crawl_stores_question_and_answer(tmp_path):
     asked = [path for path, _ in crawled.requests]
     # The 2021 hit on the list is older than since: its text is never asked.
     assert not any("H8112036" in path for path in asked)
+
+
+def test_an_answer_arriving_on_a_later_run_is_exactly_one_new_statement(tmp_path):
+    import yaml
+
+    fixtures = fixture_path(SOURCE, "replay.yml").parent
+    entries = yaml.safe_load((fixtures / "replay.yml").read_text())
+    for e in entries:  # the first night: the question is in, its answer is not yet
+        e["file"] = str(fixtures / ("dokumentlista_empty.RECONSTRUCTED.json" if "doktyp=frs" in e["url"] else e["file"]))
+    first_night = tmp_path / "replay.yml"
+    first_night.write_text(yaml.safe_dump(entries))
+    db_path = tmp_path / "t.db"
+
+    # Both nights ask from 2022-09-01: the recorded dates are 2022's, the runs today's.
+    first = replay_crawl(SOURCE, db_path, "-a", "since=2022-09-01", manifests=[first_night])
+    assert [r["record_id"] for r in first.statements] == ["fr:2022/23:9999"]
+    second = replay_crawl(SOURCE, db_path, "-a", "since=2022-09-01")
+    rows = {r["record_id"]: r for r in second.statements}
+    assert sorted(rows) == ["fr:2022/23:9999", "frs:2022/23:9999"]
+    assert rows["frs:2022/23:9999"]["question_id"] == rows["fr:2022/23:9999"]["id"]
+    last = [r for r in second.runs if r["spider"] == SOURCE][-1]
+    assert (last["status"], last["new"], last["errors"]) == ("ok", 1, 0)
