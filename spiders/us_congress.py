@@ -126,7 +126,7 @@ class UsCongressSpider(StationwatchSpider):
     source_kind = "parliament"
     country = "US"
 
-    requires_env = {KEY_ENV: "an api.data.gov key to crawl the Congressional Record (https://api.data.gov/signup/)"}
+    requires_env = {KEY_ENV: "an api.data.gov key to crawl the Congressional Record and hearings (https://api.data.gov/signup/)"}
     slow_site = True  # an api.data.gov key allows about 1,000 requests an hour
 
     async def start(self):
