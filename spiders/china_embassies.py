@@ -149,8 +149,14 @@ class ChinaEmbassiesSpider(StationwatchSpider):
             yield scrapy.Request(url, callback=self.parse_article,
                                  cb_kwargs={"embassy": embassy, "language": listing["language"]})
         pages = count_pages(response)
-        if not reached and entries and page + 1 < min(pages, MAX_LISTING_PAGES):
+        if reached or not entries or page + 1 >= pages:
+            return
+        if page + 1 < MAX_LISTING_PAGES:
             yield self.listing_request(embassy, listing, page + 1)
+        else:
+            # Said, not hidden: a first run from far back stops short of its start date here.
+            self.logger.warning("%s: stopped after %d listing pages before reaching %s (%s)",
+                                embassy.host_country, MAX_LISTING_PAGES, self.since, response.url)
 
     def parse_article(self, response, embassy: Embassy, language: str):
         """One candidate per answer (its question as context), or one for a statement."""

@@ -114,13 +114,14 @@ def test_listing_pages_on_while_nothing_is_older_and_stops_at_the_page_count():
     assert [r.url for r in second] == [CA + "202305/t20230505_11070695.htm"]  # countPage 2: no index_2
 
 
-def test_paging_is_bounded_however_many_pages_a_listing_claims():
+def test_paging_is_bounded_however_many_pages_a_listing_claims(caplog):
     spider = make_spider(ChinaEmbassiesSpider, since="2000-01-01")
     body = (FIXTURES_DIR / "ca_listing.RECONSTRUCTED.html").read_text().replace("countPage = 2", "countPage = 400")
     url = CA + f"index_{MAX_LISTING_PAGES - 1}.htm"
     response = HtmlResponse(url, body=body.encode(), encoding="utf-8", request=Request(url))
     out = list(spider.parse_listing(response, embassy("CA"), embassy("CA").listings[0], MAX_LISTING_PAGES - 1))
     assert [r.url for r in out] == [CA + "202311/t20231121_11184220.htm"]
+    assert f"CA: stopped after {MAX_LISTING_PAGES} listing pages before reaching 2000-01-01" in caplog.text
 
 
 def test_real_uk_answer_on_the_police_stations():
