@@ -17,12 +17,19 @@ The asker is read from the question's "av NAME (PARTY)" line, the minister
 from the answer's signature under "Stockholm den ...", the minister's title
 from the question's "till TITLE NAME (PARTY)" line.
 
-Interpellations are answered in a chamber debate (protokoll/anföranden),
-not by a document: this spider stores the interpellation itself only.
+Interpellations are answered in a chamber debate, not by a document: the
+interpellation's ``/dokumentstatus/<dok_id>.json?utdata=debatt`` lists the
+debate's speeches (``debatt.anforande``: anf_nummer, talare, parti, anf_text,
+anf_datum, anf_id). The first speech is the minister's answer (oral_answer);
+the exchange after it is one debate_contribution each, all pointing at the
+interpellation with its text as context. A debate comes weeks after the
+interpellation, so interpellations are asked from ``since`` minus
+IP_DEBATE_WINDOW days: a later night still finds the one debated since.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from urllib.parse import urlencode
@@ -37,6 +44,7 @@ MAX_PAGES = 10  # per search term and document type: a bound (a night has a few 
 QUESTION_TYPES = ("fr", "ip")
 DOKTYPER = ("fr", "frs", "ip")
 TYPE_NAMES = {"fr": "Skriftlig fråga", "frs": "Svar på skriftlig fråga", "ip": "Interpellation"}
+IP_DEBATE_WINDOW = 90  # days: interpellations are debated within weeks of being filed
 RIKSDAG = "Sveriges riksdag"
 GOVERNMENT = "Regeringen"
 
@@ -58,8 +66,13 @@ class SeRiksdagenSpider(StationwatchSpider):
             for doktyp in DOKTYPER:
                 yield self.search(term, doktyp, 1)
 
+    def asked_from(self, doktyp: str) -> dt.date:
+        if doktyp == "ip":
+            return self.since - dt.timedelta(days=IP_DEBATE_WINDOW)
+        return self.since
+
     def search(self, term: str, doktyp: str, page: int) -> scrapy.Request:
-        params = {"sok": term, "doktyp": doktyp, "from": self.since.isoformat(), "sort": "datum",
+        params = {"sok": term, "doktyp": doktyp, "from": self.asked_from(doktyp).isoformat(), "sort": "datum",
                   "sortorder": "desc", "utformat": "json", "sz": PAGE_SIZE, "p": page}
         return scrapy.Request(f"{API}/dokumentlista/?{urlencode(params)}", callback=self.parse_list,
                               cb_kwargs={"term": term, "doktyp": doktyp, "page": page})
@@ -81,7 +94,9 @@ class SeRiksdagenSpider(StationwatchSpider):
             if entry is None:
                 self.layout_changed(response, "a dokument without dok_id, doktyp, rm, beteckning or datum")
                 continue
-            if self.reached_since(entry["datum"]):
+            too_old = (entry["datum"] < self.asked_from(doktyp).isoformat() if doktyp == "ip"
+                       else self.reached_since(entry["datum"]))
+            if too_old:
                 # from= should have left it out; newest first, so the rest is older too
                 self.count_passed_over()
                 reached_since = True
@@ -125,6 +140,50 @@ class SeRiksdagenSpider(StationwatchSpider):
             raw=json.dumps(entry, sort_keys=True, ensure_ascii=False),
             raw_type="json",
         )
+        if entry["doktyp"] == "ip":
+            yield scrapy.Request(f"{API}/dokumentstatus/{entry['dok_id']}.json?utformat=json&utdata=debatt",
+                                 callback=self.parse_debate, cb_kwargs={"entry": entry, "question": "\n".join(lines)})
+
+    def parse_debate(self, response, entry, question):
+        """The chamber debate on an interpellation: none yet until it is debated."""
+        data = self.json_or_layout_error(response, "dokumentstatus")
+        if data is None:
+            return
+        debatt = (data["dokumentstatus"] or {}).get("debatt") or {}
+        speeches = debatt.get("anforande") or []
+        if isinstance(speeches, dict):
+            speeches = [speeches]
+        try:
+            speeches = sorted(speeches, key=lambda a: int(a.get("anf_nummer") or 0))
+        except (TypeError, ValueError, AttributeError):
+            self.layout_changed(response, "an anförande without a numeric anf_nummer")
+            return
+        question_record_id = _record_id("ip", entry)
+        for position, speech in enumerate(speeches):
+            text, speaker = speech.get("anf_text"), (speech.get("talare") or "").strip()
+            if not text or not speaker or not speech.get("anf_nummer"):
+                self.layout_changed(response, "an anförande without talare, anf_text or anf_nummer")
+                continue
+            party = (speech.get("parti") or "").strip() or None
+            name, title = _speaker(speaker, party)
+            if position == 0 and not title:
+                title = "statsråd"  # the first speech of an interpellation debate is the minister's answer
+            yield self.statement(
+                kind="oral_answer" if position == 0 else "debate_contribution",
+                body=GOVERNMENT if title else RIKSDAG,
+                url=f"{API}/dokument/{entry['dok_id']}.html",
+                fetch_url=response.url,
+                title=f"Interpellationsdebatt {entry['rm']}:{entry['beteckning']}: {entry.get('titel') or ''}".rstrip(": "),
+                published=(speech.get("anf_datum") or entry["datum"])[:10],
+                text=text,
+                record_id=f"{question_record_id}:anf:{speech['anf_nummer']}",
+                speaker=name,
+                speaker_role=title or party,
+                question_record_id=question_record_id,
+                context=question,
+                raw=json.dumps(speech, sort_keys=True, ensure_ascii=False),
+                raw_type="json",
+            )
 
     def parse_answer(self, response, entry):
         lines = _lines(response)
@@ -199,6 +258,23 @@ def _title(entry: dict) -> str:
     name = TYPE_NAMES.get(entry["doktyp"], entry["doktyp"])
     title = entry.get("titel") or ""
     return f"{name} {entry['rm']}:{entry['beteckning']}: {title}" if title else f"{name} {entry['rm']}:{entry['beteckning']}"
+
+
+def _speaker(talare: str, party: str | None) -> tuple[str, str | None]:
+    """('Gunnar Strömmer', 'Justitieminister') from 'Justitieminister Gunnar Strömmer (M)';
+    a member's 'Exempel Ledamot (XX)' has no title: (name, None)."""
+    name = re.sub(r"\s*\([^()]*\)\s*$", "", talare).strip()
+    words = name.split()
+    if len(words) > 1 and _is_title(words[0]):
+        return " ".join(words[1:]) or name, words[0]
+    if name.lower().startswith("statsrådet "):
+        return name[len("statsrådet "):].strip(), "Statsrådet"
+    return name, None
+
+
+def _is_title(word: str) -> bool:
+    """Swedish ministers' titles end in -minister ('Justitieminister', 'Utrikesministern')."""
+    return word.lower().rstrip("n").endswith("minister") or word.lower() == "statsministern"
 
 
 def _question_dok_id(answer_dok_id: str) -> str | None:

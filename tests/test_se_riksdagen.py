@@ -43,6 +43,9 @@ def test_start_asks_each_term_and_type_from_the_start_date(spider):
     assert (f"{API}/dokumentlista/?sok=kinesiska+polisstationer&doktyp=frs&from=2022-09-01&sort=datum"
             "&sortorder=desc&utformat=json&sz=20&p=1") in [r.url for r in requests]
     assert {r.cb_kwargs["doktyp"] for r in requests} == {"fr", "frs", "ip"}
+    # Interpellations are debated weeks later: asked 90 days further back.
+    assert (f"{API}/dokumentlista/?sok=kinesiska+polisstationer&doktyp=ip&from=2022-06-03&sort=datum"
+            "&sortorder=desc&utformat=json&sz=20&p=1") in [r.url for r in requests]
 
 
 def test_list_leads_to_each_document_and_stops_at_the_start_date(spider):
@@ -159,10 +162,50 @@ def test_question_without_an_asker_line_is_a_layout_error(spider):
     assert spider.crawler.stats.get_value("stationwatch/layout_errors") == 1
 
 
+IP_ENTRY = {"dok_id": "HA109998", "doktyp": "ip", "rm": "2022/23", "beteckning": "9998", "datum": "2022-11-08",
+            "titel": "Kinesiska poliskontor i Sverige", "undertitel": "av Exempel Interpellant (YY)", "organ": "Ju"}
+DEBATE_URL = f"{API}/dokumentstatus/HA109998.json?utformat=json&utdata=debatt"
+
+
+def test_interpellation_is_a_question_and_asks_for_its_debate(spider):
+    assert entry(spider, "dokumentlista_ip_single_hit.RECONSTRUCTED.json", "ip") == IP_ENTRY
+    url = f"{API}/dokument/HA109998.html"
+    question, debate = spider.parse_question(response_for(SOURCE, "dokument_HA109998.RECONSTRUCTED.html", url), IP_ENTRY)
+    assert (question.kind, question.record_id, question.speaker, question.speaker_role) == (
+        "written_question", "ip:2022/23:9998", "Exempel Interpellant", "YY")
+    assert question.title == "Interpellation 2022/23:9998: Kinesiska poliskontor i Sverige"
+    assert debate.url == DEBATE_URL
+    assert debate.cb_kwargs["question"].startswith("av Exempel Interpellant (YY)\ntill Justitieminister")
+
+
+def test_interpellation_debate_gives_the_ministers_answer_then_each_contribution(spider):
+    response = response_for(SOURCE, "dokumentstatus_HA109998_debatt.RECONSTRUCTED.json", DEBATE_URL)
+    answer, reply, rejoinder = spider.parse_debate(response, IP_ENTRY, "the interpellation")
+    assert (answer.kind, answer.speaker, answer.speaker_role, answer.body) == (
+        "oral_answer", "Exempel Statsråd", "Justitieminister", "Regeringen")
+    assert answer.record_id == "ip:2022/23:9998:anf:1"
+    assert answer.question_record_id == "ip:2022/23:9998" and answer.context == "the interpellation"
+    assert answer.published == "2022-11-29"
+    assert answer.text.startswith("<p>Fru talman! Exempel Interpellant har frågat mig")
+    assert answer.url == f"{API}/dokument/HA109998.html" and answer.fetch_url == DEBATE_URL
+    assert (reply.kind, reply.speaker, reply.speaker_role, reply.body, reply.record_id) == (
+        "debate_contribution", "Exempel Interpellant", "YY", "Sveriges riksdag", "ip:2022/23:9998:anf:2")
+    assert (rejoinder.speaker, rejoinder.speaker_role, rejoinder.record_id) == (
+        "Exempel Statsråd", "Justitieminister", "ip:2022/23:9998:anf:3")
+    assert not spider.crawler.stats.get_value("stationwatch/layout_errors")
+
+
+def test_interpellation_not_yet_debated_gives_nothing(spider):
+    response = response_for(SOURCE, "dokumentstatus_HA109998_no_debate.RECONSTRUCTED.json", DEBATE_URL)
+    assert list(spider.parse_debate(response, IP_ENTRY, "q")) == []
+    assert not spider.crawler.stats.get_value("stationwatch/layout_errors")
+
+
 def test_end_to_end_crawl_stores_question_and_answer(tmp_path):
     crawled = replay_crawl(SOURCE, tmp_path / "t.db")
     rows = {r["record_id"]: r for r in crawled.statements}
-    assert sorted(rows) == ["fr:2022/23:9999", "frs:2022/23:9999"]
+    assert sorted(rows) == ["fr:2022/23:9999", "frs:2022/23:9999", "ip:2022/23:9998", "ip:2022/23:9998:anf:1",
+                            "ip:2022/23:9998:anf:2", "ip:2022/23:9998:anf:3"]
     question, answer = rows["fr:2022/23:9999"], rows["frs:2022/23:9999"]
     assert (question["kind"], question["speaker"], question["speaker_role"], question["country"]) == (
         "written_question", "Exempel Ledamot", "XX", "SE")
@@ -170,8 +213,12 @@ def test_end_to_end_crawl_stores_question_and_answer(tmp_path):
         "written_answer", "Exempel Statsråd", "Justitieminister", "Regeringen")
     assert answer["question_id"] == question["id"]
     assert answer["published"] == "2022-11-16"
+    oral = rows["ip:2022/23:9998:anf:1"]
+    assert (oral["kind"], oral["speaker"], oral["speaker_role"], oral["body"]) == (
+        "oral_answer", "Exempel Statsråd", "Justitieminister", "Regeringen")
+    assert oral["question_id"] == rows["ip:2022/23:9998"]["id"]
     run = [r for r in crawled.runs if r["spider"] == SOURCE]
-    assert [(r["status"], r["new"], r["errors"]) for r in run] == [("ok", 2, 0)]
+    assert [(r["status"], r["new"], r["errors"]) for r in run] == [("ok", 6, 0)]
     asked = [path for path, _ in crawled.requests]
     # The 2021 hit on the list is older than since: its text is never asked.
     assert not any("H8112036" in path for path in asked)
@@ -190,10 +237,11 @@ def test_an_answer_arriving_on_a_later_run_is_exactly_one_new_statement(tmp_path
 
     # Both nights ask from 2022-09-01: the recorded dates are 2022's, the runs today's.
     first = replay_crawl(SOURCE, db_path, "-a", "since=2022-09-01", manifests=[first_night])
-    assert [r["record_id"] for r in first.statements] == ["fr:2022/23:9999"]
+    assert "frs:2022/23:9999" not in [r["record_id"] for r in first.statements]
+    assert len(first.statements) == 5  # the question, the interpellation and its debate
     second = replay_crawl(SOURCE, db_path, "-a", "since=2022-09-01")
     rows = {r["record_id"]: r for r in second.statements}
-    assert sorted(rows) == ["fr:2022/23:9999", "frs:2022/23:9999"]
+    assert len(rows) == 6
     assert rows["frs:2022/23:9999"]["question_id"] == rows["fr:2022/23:9999"]["id"]
     last = [r for r in second.runs if r["spider"] == SOURCE][-1]
     assert (last["status"], last["new"], last["errors"]) == ("ok", 1, 0)
