@@ -106,7 +106,7 @@ class SeRiksdagenSpider(StationwatchSpider):
                 continue
             callback = self.parse_answer if doktyp == "frs" else self.parse_question
             yield scrapy.Request(f"{API}/dokument/{entry['dok_id']}.html", callback=callback,
-                                 cb_kwargs={"entry": entry})
+                                 errback=self.record_lost, cb_kwargs={"entry": entry})
         try:
             pages = int(lista.get("@sidor") or 0)
         except (TypeError, ValueError):
@@ -142,7 +142,13 @@ class SeRiksdagenSpider(StationwatchSpider):
         )
         if entry["doktyp"] == "ip":
             yield scrapy.Request(f"{API}/dokumentstatus/{entry['dok_id']}.json?utformat=json&utdata=debatt",
-                                 callback=self.parse_debate, cb_kwargs={"entry": entry, "question": "\n".join(lines)})
+                                 callback=self.parse_debate, errback=self.record_lost,
+                                 cb_kwargs={"entry": entry, "question": "\n".join(lines)})
+
+    def record_lost(self, failure):
+        """A listed document (or its debate) whose page could not be fetched."""
+        request = failure.request
+        self.lost_record(request.url, f"{request.cb_kwargs['entry']['dok_id']}: {failure.value}")
 
     def parse_debate(self, response, entry, question):
         """The chamber debate on an interpellation: none yet until it is debated."""

@@ -245,3 +245,15 @@ def test_an_answer_arriving_on_a_later_run_is_exactly_one_new_statement(tmp_path
     assert rows["frs:2022/23:9999"]["question_id"] == rows["fr:2022/23:9999"]["id"]
     last = [r for r in second.runs if r["spider"] == SOURCE][-1]
     assert (last["status"], last["new"], last["errors"]) == ("ok", 1, 0)
+
+
+def test_a_listed_document_that_cannot_be_fetched_is_a_lost_record(spider):
+    response = response_for(SOURCE, FR_LIST, LIST_URL)
+    (request,) = spider.parse_list(response, "x", "fr", 1)
+
+    class Failure:
+        value = "404 Not Found"
+
+    Failure.request = request
+    spider.record_lost(Failure())
+    assert spider.crawler.stats.get_value("stationwatch/lost_records") == 1
