@@ -179,7 +179,7 @@ class SeRiksdagenSpider(StationwatchSpider):
                 body=GOVERNMENT if title else RIKSDAG,
                 url=f"{API}/dokument/{entry['dok_id']}.html",
                 fetch_url=response.url,
-                title=f"Interpellationsdebatt {entry['rm']}:{entry['beteckning']}: {entry.get('titel') or ''}".rstrip(": "),
+                title=_title(entry, "Interpellationsdebatt"),
                 published=(speech.get("anf_datum") or entry["datum"])[:10],
                 text=text,
                 record_id=f"{question_record_id}:anf:{speech['anf_nummer']}",
@@ -260,10 +260,10 @@ def _record_id(doktyp: str, entry: dict) -> str:
     return f"{doktyp}:{entry['rm']}:{entry['beteckning']}"
 
 
-def _title(entry: dict) -> str:
-    name = TYPE_NAMES.get(entry["doktyp"], entry["doktyp"])
-    title = entry.get("titel") or ""
-    return f"{name} {entry['rm']}:{entry['beteckning']}: {title}" if title else f"{name} {entry['rm']}:{entry['beteckning']}"
+def _title(entry: dict, name: str | None = None) -> str:
+    """'Skriftlig fråga 2020/21:2036: Valsystemet i Hongkong'."""
+    label = f"{name or TYPE_NAMES.get(entry['doktyp'], entry['doktyp'])} {entry['rm']}:{entry['beteckning']}"
+    return f"{label}: {entry['titel']}" if entry.get("titel") else label
 
 
 def _speaker(talare: str, party: str | None) -> tuple[str, str | None]:

@@ -188,6 +188,7 @@ def test_interpellation_debate_gives_the_ministers_answer_then_each_contribution
     assert answer.published == "2022-11-29"
     assert answer.text.startswith("<p>Fru talman! Exempel Interpellant har frågat mig")
     assert answer.url == f"{API}/dokument/HA109998.html" and answer.fetch_url == DEBATE_URL
+    assert answer.title == "Interpellationsdebatt 2022/23:9998: Kinesiska poliskontor i Sverige"
     assert (reply.kind, reply.speaker, reply.speaker_role, reply.body, reply.record_id) == (
         "debate_contribution", "Exempel Interpellant", "YY", "Sveriges riksdag", "ip:2022/23:9998:anf:2")
     assert (rejoinder.speaker, rejoinder.speaker_role, rejoinder.record_id) == (
