@@ -47,7 +47,8 @@ class Mention:
 
     kind: person, body (a named body), function (an ambiguous name of a
     function: "the foreign ministry"), role ("spokesperson", "ministr vnitra":
-    ``function`` set when the word names one), coref ("the ministry":
+    ``function`` set when the word names one, ``bodies`` when it names a
+    body: "BKA-Sprecher"), coref ("the ministry":
     ``function`` is the kind of body it points back to, None for any),
     unofficial, parliament, former, pronoun."""
 
@@ -86,26 +87,108 @@ def _alias_pattern(alias: str, ignore_case: bool = False) -> str:
     return rf"{lead}{head}{body}{tail}"
 
 
+def _compounds(alias: str, suffixes: list[str]) -> list[str]:
+    """Compound role nouns made of a one-word name and a role word, as German
+    and Dutch write them: "Innenministerium" + "sprecher" is
+    "Innenministeriumssprecher", "BKA" + "Sprecher" is "BKA-Sprecher",
+    "OM" + "woordvoerder" is "OM-woordvoerder"."""
+    alias = str(alias)
+    if not suffixes or " " in alias or _CJK_CHAR.search(alias) or not alias[-1].isalpha() or len(alias) < 2:
+        return []
+    if alias.isupper():  # an acronym: joined by a hyphen
+        return [f"{alias}-{suffix}" for suffix in suffixes]
+    return [alias + joint + suffix.lower() for suffix in suffixes for joint in ("", "s")]
+
+
+_WORD_BEFORE = r"(?<![0-9A-Za-z\u00c0-\u024f])"
+_WORD_AFTER = r"(?![0-9A-Za-z\u00c0-\u024f])"
+
+
+def _either_case(ch: str) -> str:
+    lower, upper = ch.lower(), ch.upper()
+    if lower == upper or len(lower) != 1 or len(upper) != 1:
+        return re.escape(ch)
+    return f"[{re.escape(lower)}{re.escape(upper)}]"
+
+
+def _atoms(alias: str, ignore_case: bool) -> tuple[str, ...]:
+    """The pattern of ``alias`` one character at a time (as _alias_pattern
+    writes it), so that many aliases share their prefixes in one trie."""
+    if _CJK_CHAR.search(alias):
+        return tuple(r"\s*" if c == " " else (_either_case(c) if ignore_case else re.escape(c)) for c in alias)
+    atoms = [_either_case(alias[0]) if alias[0].isalpha() else re.escape(alias[0])]
+    for c in alias[1:]:
+        atoms.append(r"\s+" if c == " " else "['’]" if c in "'’" else _either_case(c) if ignore_case else re.escape(c))
+    return tuple(atoms)
+
+
+def _key(text: str, ignore_case: bool) -> str:
+    """What a match and the alias it matched have in common."""
+    text = text.replace("’", "'")
+    text = "".join(text.split()) if _CJK_CHAR.search(text) else " ".join(text.split())
+    if ignore_case:
+        return text.lower()
+    return text[:1].lower() + text[1:]
+
+
+def _trie_pattern(aliases: list[tuple[tuple[str, ...], str]]) -> str:
+    """One regex for many aliases, their common prefixes factored out (a
+    trie): each position of a text is tried once per prefix, not once per
+    alias. Where one alias extends another the longer is tried first."""
+    root: dict = {}
+    for atoms, tail in aliases:
+        node = root
+        for atom in atoms:
+            node = node.setdefault(atom, {})
+        node[None] = tail
+
+    def build(node: dict) -> str:
+        alternatives = [atom + build(child) for atom, child in node.items() if atom is not None]
+        if None in node:
+            alternatives.append(node[None])
+        if len(alternatives) == 1:
+            return alternatives[0]
+        return "(?:" + "|".join(alternatives) + ")"
+
+    return build(root) if root else ""
+
+
 class _Alternation:
-    """Many aliases in one regex; each match maps back to its payloads."""
+    """Many aliases in one regex; each match maps back to its payloads.
+    Latin aliases match at word boundaries, the first letter in either case;
+    CJK and Hangul ones anywhere (see _alias_pattern). At a position the
+    longest alias wins."""
 
     def __init__(self, entries: list[tuple[str, object]], ignore_case: bool = False):
-        by_alias: dict[str, list] = {}
+        self.ignore_case = ignore_case
+        self.payloads: dict[str, list] = {}
+        groups: dict[str, dict] = {"cjk": {}, "word": {}, "other": {}}
         for alias, payload in entries:
             if alias is None or not str(alias).strip():
                 continue
-            payloads = by_alias.setdefault(" ".join(str(alias).split()), [])
+            alias = " ".join(str(alias).split())
+            payloads = self.payloads.setdefault(_key(alias, ignore_case), [])
             if payload not in payloads:  # a body's name that is also one of its aliases
                 payloads.append(payload)
-        ordered = sorted(by_alias, key=len, reverse=True)  # longest alias wins at a position
-        self.payloads = {f"a{i}": by_alias[a] for i, a in enumerate(ordered)}
-        self.regex = re.compile("|".join(f"(?P<a{i}>{_alias_pattern(a, ignore_case)})" for i, a in enumerate(ordered))) if ordered else None
+            group = "cjk" if _CJK_CHAR.search(alias) else "word" if alias[0].isalnum() else "other"
+            tail = _WORD_AFTER if group != "cjk" and alias[-1].isalnum() else ""
+            groups[group][_atoms(alias, ignore_case)] = tail
+        parts = []
+        if groups["cjk"]:
+            parts.append(_trie_pattern(list(groups["cjk"].items())))
+        if groups["word"]:
+            parts.append(_WORD_BEFORE + _trie_pattern(list(groups["word"].items())))
+        if groups["other"]:
+            parts.append(r"(?<![\w-])" + _trie_pattern(list(groups["other"].items())))
+        self.regex = re.compile("|".join(f"(?:{p})" for p in parts)) if parts else None
 
     def finditer(self, text: str):
         if self.regex is None:
             return
         for m in self.regex.finditer(text):
-            yield m, self.payloads[m.lastgroup]
+            payloads = self.payloads.get(_key(m.group(), self.ignore_case))
+            if payloads:
+                yield m, payloads
 
 
 @dataclass
@@ -127,12 +210,14 @@ class Gazetteer:
         spec = yaml.safe_load(Path(path or DEFAULT_GAZETTEER).read_text(encoding="utf-8"))
         langs = yaml.safe_load(Path(languages or LANGUAGES).read_text(encoding="utf-8"))
         bodies, entries, by_name, by_function = [], [], {}, {}
+        suffixes = sorted({str(w) for rules in langs.values() for w in (rules or {}).get("compound_roles") or []})
         for raw in spec.get("bodies", []):
             body = Body(raw["name"], raw["country"], raw.get("kind", "government"), raw.get("function"), raw.get("region"))
             bodies.append(body)
             by_name[body.name] = body
             by_function.setdefault((body.country, body.function), []).append(body)
             entries += [(a, ("body", body)) for a in [body.name, *raw.get("aliases", [])]]
+            entries += [(c, ("bodyrole", body)) for a in raw.get("aliases", []) for c in _compounds(a, suffixes)]
         people = []
         for raw in spec.get("people", []):
             if raw["body"] not in by_name:
@@ -144,6 +229,7 @@ class Gazetteer:
         for name, raw in functions.items():
             entries += [(a, ("function", name)) for a in raw.get("aliases", []) or []]
             entries += [(a, ("role", name)) for a in raw.get("roles", []) or []]
+            entries += [(c, ("role", name)) for a in raw.get("aliases", []) or [] for c in _compounds(a, suffixes)]
         # "the department" points back to a body named before: matched after
         # the names, never over one ("the Department of Foreign Affairs").
         coreference = spec.get("coreference") or {}
@@ -211,8 +297,12 @@ class Gazetteer:
             kind = payloads[0][0]
             if kind == "person":
                 found.append(Mention("person", m.start(), m.end(), m.group(), person=payloads[0][1]))
+            elif kind == "bodyrole":  # "BKA-Sprecher", "OM-woordvoerder": a role word of one body
+                found.append(Mention("role", m.start(), m.end(), m.group(),
+                                     bodies=tuple(p[1] for p in payloads if p[0] == "bodyrole")))
             elif kind == "body":
-                found.append(Mention("body", m.start(), m.end(), m.group(), bodies=tuple(p[1] for p in payloads)))
+                found.append(Mention("body", m.start(), m.end(), m.group(),
+                                     bodies=tuple(p[1] for p in payloads if p[0] == "body")))
             else:
                 found.append(Mention(kind, m.start(), m.end(), m.group(), function=payloads[0][1]))
         taken = [(x.start, x.end) for x in found]

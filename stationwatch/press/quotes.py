@@ -410,11 +410,12 @@ class QuoteReader:
             for x in mentions:
                 if x.kind == "person" and 0 <= x.start - m.end <= 40 and not _APPOSITION_BREAK.search(masked[m.end:x.start]):
                     return _person_speaker(x)
-            if m.function:
-                body = self._function_body(m, ev)
+            if m.function or m.bodies:  # "Innenministeriumssprecher", "외교부 대변인", "BKA-Sprecher"
+                body = self._function_body(m, ev) if m.function else self._body_of(
+                    Mention("body", m.start, m.end, m.text, bodies=m.bodies), ev)
                 if body is None:
                     return Speaker("unattributed")
-                return Speaker("official", m.text, m.text, body)
+                return Speaker("official", f"{body.name} spokesperson" if _SPOKES.search(m.text) else m.text, m.text, body)
             if _MINISTERIAL.search(m.text) and not _SPOKES.search(m.text):
                 earlier = [x for x in mentions if x.end <= m.start and x.kind == "person"]
                 if earlier and m.start - earlier[-1].end < 400:  # "de minister": the minister just named
