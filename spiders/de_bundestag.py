@@ -243,6 +243,7 @@ class DeBundestagSpider(StationwatchSpider):
             **self.common(document, response), kind="written_answer", published=document.get("datum"),
             text=text, record_id=record_id(document["dokumentnummer"]),
             body=ministry or "Bundesregierung", speaker=ministry or "Bundesregierung",
+            source_kind="ministry" if ministry else "government",
             speaker_role="answering ministry (federführendes Ressort)" if ministry else "Federal Government",
             question_record_id=record_id(asked.group(1)) if asked else None,
             context=document.get("titel"))
@@ -270,6 +271,7 @@ class DeBundestagSpider(StationwatchSpider):
                     **common, kind="written_answer", published=entry.answered or document.get("datum"),
                     text=entry.answer, record_id=f"{record_id(number)}:antwort:{entry.number}",
                     body=entry.ministry or "Bundesregierung", speaker=entry.ministry or "Bundesregierung",
+                    source_kind="ministry" if entry.ministry else "government",
                     speaker_role=entry.signed_by or "answering ministry",
                     question_record_id=question_id,
                     context="\n\n".join([*(q.question for q in entry.answered_with), entry.question]))

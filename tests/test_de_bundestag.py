@@ -81,10 +81,11 @@ def test_antwort_page_gives_answers_linked_to_their_questions(spider):
     assert police.question_record_id == "drucksache:19/16285"  # "– Drucksache 19/16285 –" under the heading
     assert police.speaker == police.body == "Bundesministerium des Innern, für Bau und Heimat"  # federführend
     assert police.speaker_role == "answering ministry (federführendes Ressort)"
+    assert police.source_kind == "ministry"  # the answer is the ministry's; the question the group's
     assert police.published == "2020-01-21"
     assert police.url == "https://dserver.bundestag.de/btd/19/166/1916674.pdf"
     assert police.fetch_url == ANSWERS_URL
-    assert police.country == "DE" and police.language == "de" and police.source_kind == "parliament"
+    assert police.country == "DE" and police.language == "de"
     assert "13 permanente \nchinesische Polizeibüros" in police.text
     assert "text" not in json.loads(police.raw)  # the text is the statement's, not repeated in raw
     # The real Antwort 21/126 has no ressort here: the ministry its covering note names.
@@ -106,7 +107,7 @@ def test_kleine_anfrage_is_asked_by_its_parliamentary_group(spider):
     assert police.record_id == "drucksache:19/16285"
     assert police.speaker == "Fraktion der FDP"
     assert police.speaker_role == "asking parliamentary group (MPs: Christian Dürr, Grigorios Aggelidis, Renata Alt, …)"
-    assert police.body == "Deutscher Bundestag"
+    assert (police.body, police.source_kind) == ("Deutscher Bundestag", "parliament")
     assert police.question_record_id is None
     assert minimum_wage.speaker == "Fraktion Die Linke"
     assert minimum_wage.speaker_role == "asking parliamentary group"  # DIP showed no MPs
@@ -189,7 +190,8 @@ def test_real_schriftliche_fragen_give_a_question_and_an_answer_per_number(spide
         "Schlussfolgert die Bundesregierung, dass die Regierung der Russischen Föderation")
     assert question.published == "2025-10-10"
     answer = by_id["drucksache:21/2141:antwort:82"]
-    assert (answer.kind, answer.speaker, answer.body) == ("written_answer", "Auswärtiges Amt", "Auswärtiges Amt")
+    assert (answer.kind, answer.speaker, answer.body, answer.source_kind) == (
+        "written_answer", "Auswärtiges Amt", "Auswärtiges Amt", "ministry")
     assert answer.speaker_role == "Antwort des Staatssekretärs Dr. Géza Andreas von Geyr"
     assert answer.published == "2025-10-06"
     assert answer.question_record_id == "drucksache:21/2141:frage:82"
