@@ -135,3 +135,66 @@ def test_statement_or_words_woven_into_reported_speech(text, expected):
 def test_unclosed_mid_sentence_mark_is_not_a_statement():
     paragraph = "Terming the reports a “great concern, Britain said on Wednesday that any intimidation was unacceptable."
     assert QuoteReader().read([paragraph]).statements == []
+
+
+# -- the rules of issue #18, one sentence each ------------------------------
+# MADE sentences (not from articles), each written after a case the issue
+# describes; the labelled articles are in tests/fixtures/press-eval/.
+
+def _one(paragraphs, language, outlet=None):
+    quotes = [s for s in QuoteReader().read(paragraphs, language, outlet_country=outlet).statements
+              if s.kind == "quoted_statement"]
+    return quotes[-1]
+
+
+@pytest.mark.parametrize("language, paragraphs", [
+    ("en", ["A spokesperson for the restaurant said: “We have nothing to do with the Chinese government.”"]),
+    ("en", ["“These stations are part of a campaign of transnational repression,” the report by Safeguard Defenders said."]),
+    ("en", ["MPs from the Liberal Democrats urged the Home Office to act. “The Home Office must shut these stations "
+            "down now,” a party spokesperson said."]),
+    ("nl", ["Minister Hoekstra van Buitenlandse Zaken zei dat het kabinet de zaak onderzoekt. „We nemen dit zeer "
+            "serieus en zoeken uit wat hier gebeurt”, aldus Hoekstra.",
+            "„Ik heb daar nooit iets vreemds gezien, het is gewoon een kantoor”, zegt een winkelier."]),
+])
+def test_who_is_not_official(language, paragraphs):
+    quote = _one(paragraphs, language, "GB" if language == "en" else "NL")
+    assert quote.status != "official", (quote.speaker, quote.body)
+
+
+def test_ambiguous_interior_is_resolved_by_the_articles_country_or_not_at_all():
+    chile = ["La ministra del Interior, Carolina Tohá, habló en La Moneda.",
+             "“Estamos investigando con la Policía de Investigaciones y vamos a actuar”, dijo la ministra del Interior."]
+    assert (_one(chile, "es").body, _one(chile, "es").country) == ("Ministerio del Interior y Seguridad Pública", "CL")
+    nowhere = ["“Estamos investigando con la policía y vamos a actuar con firmeza”, dijo el ministro del Interior."]
+    assert _one(nowhere, "es").status == "unattributed"
+
+
+@pytest.mark.parametrize("language, outlet, paragraphs, body, country", [
+    ("de", "AT", ["Ein Innenministeriumssprecher sagte in Wien: „Wir prüfen die Hinweise sehr genau und arbeiten "
+                  "mit den Partnern zusammen.“"], "Bundesministerium für Inneres", "AT"),
+    ("de", "DE", ["„Wir haben das Thema im Blick und stimmen uns gegenwärtig ab“, sagte ein Sprecher des "
+                  "Bundesinnenministeriums."], "Bundesministerium des Innern", "DE"),
+    ("nl", "NL", ["„Dit soort praktijken zijn onacceptabel en we gaan het onderzoeken”, zegt een woordvoerder van "
+                  "Buitenlandse Zaken."], "Ministerie van Buitenlandse Zaken", "NL"),
+    ("nl", "NL", ["Het Chinese ministerie van Buitenlandse Zaken reageerde donderdag. ‘China heeft zich altijd "
+                  "gehouden aan het principe van niet-inmenging,’ zei een woordvoerster."],
+     "Ministry of Foreign Affairs of the People's Republic of China", "CN"),
+    ("ja", "JP", ["外務省の報道官は「中国側に対し、国内法に反する活動を行わないよう申し入れた」と述べた。"], "外務省", "JP"),
+    ("ko", "KR", ["외교부 대변인은 \"관련 동향을 면밀히 주시하고 있으며 필요한 조치를 취할 것\"이라고 밝혔다."], "외교부", "KR"),
+])
+def test_compound_and_genitive_role_phrases(language, outlet, paragraphs, body, country):
+    quote = _one(paragraphs, language, outlet)
+    assert quote.official and (quote.body, quote.country) == (body, country), (quote.speaker, quote.body)
+
+
+def test_dutch_single_quotes_and_apostrophes():
+    paragraphs = ["Minister Hoekstra van Buitenlandse Zaken was ’s avonds duidelijk: ‘We nemen de meldingen zeer "
+                  "serieus en onderzoeken wat er gebeurt.’ Zo'n kantoor is niet toegestaan."]
+    (quote,) = find_quotes(paragraphs)
+    assert paragraphs[0][quote.start:quote.end] == "We nemen de meldingen zeer serieus en onderzoeken wat er gebeurt."
+    assert _one(paragraphs, "nl", "NL").body == "Ministerie van Buitenlandse Zaken"
+
+
+def test_article_in_a_language_without_rules_is_skipped_with_a_reason():
+    result = QuoteReader().read(["„Nie mamy nic wspólnego z chińską policją”, powiedział rzecznik."], "pl")
+    assert result.statements == [] and "pl" in result.skipped
