@@ -49,17 +49,13 @@ def _spider_loader():
     from scrapy.utils.project import get_project_settings
 
     with _CHDIR_LOCK:
-        return _load_from_root(SpiderLoader, get_project_settings)
-
-
-def _load_from_root(SpiderLoader, get_project_settings):
-    cwd = os.getcwd()
-    try:
-        os.chdir(ROOT)
-        settings = get_project_settings()
-        return SpiderLoader.from_settings(settings), settings
-    finally:
-        os.chdir(cwd)
+        cwd = os.getcwd()
+        try:
+            os.chdir(ROOT)
+            settings = get_project_settings()
+            return SpiderLoader.from_settings(settings), settings
+        finally:
+            os.chdir(cwd)
 
 
 def spider_names() -> list[str]:
