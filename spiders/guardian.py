@@ -93,7 +93,7 @@ class GuardianSpider(StationwatchSpider):
         yield from article_statements(
             article, source=self.name, outlet=OUTLET, url=result["webUrl"],
             raw=json.dumps(result, sort_keys=True, ensure_ascii=False), topic=self.topic,
-            stats=self.crawler.stats, reader=self.reader,
+            stats=self.crawler.stats, reader=self.reader, outlet_country="GB", logger=self.logger,
         )
 
 

@@ -38,6 +38,7 @@ from stationwatch.press.statements import article_statements
 DEFAULT_FEEDS = Path(__file__).resolve().parent.parent / "config" / "feeds.yml"
 KINDS = ("rss", "atom", "rdf", "search")
 SEARCH_HOSTS = ("news.google.com",)
+GONE = (404, 410)
 
 
 @dataclass(frozen=True)
@@ -90,12 +91,23 @@ class PressFeedsSpider(StationwatchSpider):
     async def start(self):
         for feed in self.feeds:
             for url in feed.urls(self.topic.search_terms_for(feed.language)):
-                yield scrapy.Request(url, callback=self.parse_feed, cb_kwargs={"feed": feed})
+                # A feed that is gone (404, 410) is that feed's layout change, not the run's end.
+                yield scrapy.Request(url, callback=self.parse_feed, cb_kwargs={"feed": feed},
+                                     meta={"handle_httpstatus_list": list(GONE)})
 
     def parse_feed(self, response, feed: Feed):
+        if response.status in GONE:
+            self.layout_changed(response, f"{feed.name}: the feed answered {response.status} (moved or withdrawn?)")
+            return
         parsed = feedparser.parse(response.body)
         if not parsed.get("version"):  # feedparser recognised no RSS, Atom or RDF
             self.layout_changed(response, f"{feed.name}: not a feed ({parsed.get('bozo_exception') or 'unknown format'})")
+            return
+        if not self.reader.gz.knows_language(feed.language):
+            # Articles we could not attribute are not fetched at all.
+            self.crawler.stats.inc_value(press_stat("feed_items_no_rules"), len(parsed.entries))
+            self.logger.info("%s: %d items not fetched: no attribution rules for language %r",
+                             feed.name, len(parsed.entries), feed.language)
             return
         for entry in parsed.entries:
             self.count_passed_over()
@@ -127,11 +139,18 @@ class PressFeedsSpider(StationwatchSpider):
         if not article.paragraphs:
             self.layout_changed(response, f"{feed.name}: no article text")
             return
+        why = article.not_an_article()
+        if why:  # a video, live or index page the feed links to
+            self.crawler.stats.inc_value(press_stat("pages_not_articles"))
+            self.logger.info("%s: skipped, not an article (%s): %s", feed.name, why, response.url)
+            return
         if not article.title:
             article.title = feed_title
         yield from article_statements(
             article, source=self.name, outlet=outlet, url=response.url, raw=response.text, topic=self.topic,
             fallback_date=feed_date, fallback_language=feed.language, stats=self.crawler.stats, reader=self.reader,
+            # where the outlet is: evidence for an ambiguous "Interior" (a search feed's edition is not)
+            outlet_country=feed.country if feed.kind != "search" else None, logger=self.logger,
         )
 
 

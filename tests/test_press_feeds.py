@@ -180,3 +180,72 @@ def test_end_to_end_through_the_replay_server(tmp_path):
         ("Department of Foreign Affairs spokesperson", "Echo Live", "https://www.echolive.ie/nationalnews/arid-40993718.html")]
     assert any(r["kind"] == "reported_action" and r["outlet"] == "Newstalk" for r in rows)
     assert not any("bbc.co.uk" in r["url"] for r in rows)  # off-topic feed items were never fetched
+
+
+def test_a_gone_feed_is_its_layout_change(spider):
+    url = "https://www.nrc.nl/rss/"
+    response = HtmlResponse(url=url, status=404, body=b"Not Found", request=Request(url))
+    assert list(spider.parse_feed(response, feed("nrc"))) == []
+    assert spider.crawler.stats.get_value("stationwatch/layout_errors") == 1
+    request = next(r for r in collect(spider.start()) if r.url == url)
+    assert 404 in request.meta["handle_httpstatus_list"]  # the answer reaches parse_feed
+
+
+def test_non_article_page_is_skipped_with_a_reason(spider, caplog):
+    url = "https://www.example-mixed.invalid/video/chinese-politiebureaus"
+    response = HtmlResponse(url=url, body=(FIXTURES / SOURCE / "not_an_article.MADE.html").read_bytes(),
+                            request=Request(url), encoding="utf-8")
+    with caplog.at_level("INFO"):
+        assert list(spider.parse_article(response, feed("nrc"), "NRC", "Video", None)) == []
+    assert spider.crawler.stats.get_value("stationwatch/press/pages_not_articles") == 1
+    assert "not an article (og:type is 'video.other')" in caplog.text
+    assert not spider.crawler.stats.get_value("stationwatch/layout_errors")  # a page, not a redesign
+
+
+def test_article_in_a_language_without_rules_is_skipped_with_a_reason(spider, caplog):
+    url = "https://www.example-mixed.invalid/pl/chinskie-posterunki"
+    response = HtmlResponse(url=url, body=(FIXTURES / SOURCE / "polish_article.MADE.html").read_bytes(),
+                            request=Request(url), encoding="utf-8")
+    with caplog.at_level("INFO"):
+        assert list(spider.parse_article(response, feed("nrc"), "NRC", "Polen", None)) == []
+    assert spider.crawler.stats.get_value("stationwatch/press/articles_skipped_language") == 1
+    assert "no attribution rules for language 'pl'" in caplog.text
+
+
+def test_feed_in_a_language_without_rules_is_not_fetched(spider, caplog):
+    rts = feed("rts")
+    response = feed_response("bbc_world_rss.TRIMMED.xml", rts.url)
+    with caplog.at_level("INFO"):
+        assert list(spider.parse_feed(response, rts)) == []
+    assert "no attribution rules for language 'sr'" in caplog.text
+
+
+def test_bad_feeds_and_pages_are_skipped_with_a_reason(tmp_path):
+    """Through the replay server: a feed answering 404, one answering a web
+    page, and a feed whose items lead to a video page, a Polish article and
+    a real article. Each bad one is logged with its reason; the good article
+    is still stored."""
+    crawled = replay_crawl(SOURCE, tmp_path / "t.db", "-a", f"feeds={FIXTURES / SOURCE / 'bad_feeds.yml'}",
+                           manifests=[MANIFEST, FIXTURES / SOURCE / "bad_replay.yml"])
+    log = crawled.result.stderr
+    assert "gone: the feed answered 404" in log
+    assert "cookie_wall: not a feed" in log
+    assert "mixed: skipped, not an article (og:type is 'video.other')" in log
+    assert "no attribution rules for language 'pl'" in log
+    (run,) = crawled.runs
+    assert run["status"] == "layout_changed"  # two feeds changed: said, not silent
+    hoekstra = [r for r in crawled.statements if r["url"].endswith("a4146910")]
+    assert hoekstra and all(r["country"] == "NL" for r in hoekstra)  # nothing else lost
+
+
+def test_every_country_that_responded_has_a_national_feed_and_every_language_a_search():
+    feeds = load_feeds()
+    publishers = {f.country for f in feeds if f.kind != "search"}
+    assert publishers >= {"GB", "IE", "NL", "BE", "DE", "AT", "FR", "ES", "PT", "IT", "SE", "CZ", "HU", "RS", "HR",
+                          "CH", "US", "CA", "CL", "AU", "NZ", "JP", "KR", "CN"}
+    searched = {f.language for f in feeds if f.kind == "search"}
+    assert searched >= {"en", "nl", "de", "fr", "es", "pt", "it", "sv", "cs", "hu", "ja", "ko", "zh"}
+    text = (FIXTURES.parent.parent / "config" / "feeds.yml").read_text(encoding="utf-8")
+    for f in feeds[9:]:  # the feeds of #18 each say where their URL was seen
+        before = text[:text.index(f.url)].rstrip().rsplit("\n", 3)
+        assert any("seen" in line or "hl/gl/ceid" in line or "- {name: google_news" in line for line in before), f.name

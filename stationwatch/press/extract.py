@@ -18,6 +18,9 @@ import trafilatura
 from lxml import html as lxml_html
 
 _LANG_ATTR = re.compile(r"<html[^>]*\blang=[\"']?([a-zA-Z]{2})", re.IGNORECASE)
+_OG_TYPE = re.compile(r"""<meta[^>]+(?:property|name)=["']og:type["'][^>]*content=["']([^"']+)|"""
+                      r"""<meta[^>]+content=["']([^"']+)["'][^>]*(?:property|name)=["']og:type["']""", re.IGNORECASE)
+MIN_ARTICLE_CHARS = 200  # the shortest recorded article has 639 characters of text; a video page a caption
 
 
 @dataclass
@@ -28,10 +31,20 @@ class Article:
     published: str | None = None  # ISO date from the page's metadata
     language: str | None = None
     paragraphs: list[str] = field(default_factory=list)
+    page_type: str | None = None  # the page's og:type ("article", "video.other", "website")
 
     @property
     def text(self) -> str:
         return "\n\n".join(self.paragraphs)
+
+    def not_an_article(self) -> str | None:
+        """Why this page is not an article (a video, live or index page a
+        feed links to), or None: such a page is skipped, not a layout change."""
+        if self.page_type and "article" not in self.page_type.lower():
+            return f"og:type is {self.page_type!r}"
+        if self.paragraphs and len(self.text) < MIN_ARTICLE_CHARS:
+            return f"only {len(self.text)} characters of text"
+        return None
 
 
 def extract_article(page_html: str, url: str) -> Article:
@@ -40,8 +53,10 @@ def extract_article(page_html: str, url: str) -> Article:
         page_html, url=url, with_metadata=True, include_comments=False, include_tables=False,
         favor_precision=True, deduplicate=False,
     )
+    og = _OG_TYPE.search(page_html[:20000])
+    page_type = (og.group(1) or og.group(2)).strip() if og else None
     if doc is None:
-        return Article(url=url, language=_html_lang(page_html))
+        return Article(url=url, language=_html_lang(page_html), page_type=page_type)
     data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
     text = data.get("text") or ""
     paragraphs = [" ".join(p.split()) for p in text.split("\n") if p.strip()]
@@ -55,6 +70,7 @@ def extract_article(page_html: str, url: str) -> Article:
         published=(data.get("date") or None),
         language=_language(data.get("language"), page_html),
         paragraphs=paragraphs,
+        page_type=page_type,
     )
 
 

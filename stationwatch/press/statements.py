@@ -9,11 +9,15 @@ by non-state speakers and unattributed ones are only counted (stats
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from core.health import press_stat
 from stationwatch.items import Statement
 from stationwatch.press.extract import Article
 from stationwatch.press.quotes import QuoteReader
+
+
+_log = logging.getLogger(__name__)
 
 
 def _short_hash(value: str) -> str:
@@ -22,7 +26,8 @@ def _short_hash(value: str) -> str:
 
 def article_statements(article: Article, *, source: str, outlet: str, url: str, raw: str, topic=None,
                        fallback_date: str | None = None, fallback_language: str | None = None,
-                       stats=None, reader: QuoteReader | None = None) -> list[Statement]:
+                       stats=None, reader: QuoteReader | None = None, outlet_country: str | None = None,
+                       logger=None) -> list[Statement]:
     """Statement candidates for every official quote and reported action.
 
     ``record_id`` is "<article>:q:<quote>" (or ":a:" for actions), hashes of
@@ -35,7 +40,12 @@ def article_statements(article: Article, *, source: str, outlet: str, url: str, 
     """
     reader = reader or QuoteReader()
     language = article.language or fallback_language or "en"
-    found = reader.read(article.paragraphs, language, article.title)
+    found = reader.read(article.paragraphs, language, article.title, outlet_country=outlet_country)
+    if found.skipped:  # a language without rules: nothing is guessed
+        if stats is not None:
+            stats.inc_value(press_stat("articles_skipped_language"))
+        (logger or _log).info("article skipped, %s: %s", found.skipped, url)
+        return []
     if stats is not None:
         stats.inc_value(press_stat("articles"))
         for status in ("official", "unofficial", "unattributed"):
