@@ -22,12 +22,14 @@ A request matches an entry when scheme, host and path are equal (a `*` path
 segment in the entry matches any one segment) and every query parameter the
 entry names has the same value in the request (the request may carry more,
 such as a date that changes each day). An exact path beats a wildcard, then
-the entry naming the most parameters wins; no match is a 404.
+the entry naming the most parameters wins; no match is a 404. A POST with a
+JSON body is matched the same way, its body's fields as query parameters.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import mimetypes
 import socket
 import struct
@@ -36,7 +38,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import yaml
 from scrapy.exceptions import NotConfigured
@@ -210,6 +212,22 @@ class ReplayServer:
                 finally:
                     with server._lock:
                         server.in_flight -= 1
+
+            def do_POST(self):  # noqa: N802
+                """A JSON POST (an API asked by POST, e.g. Parlament Österreich's
+                Filter API): its body's fields are matched as query parameters,
+                so replay.yml names them in the URL as it does for GET."""
+                length = int(self.headers.get("Content-Length") or 0)
+                try:
+                    fields = json.loads(self.rfile.read(length) or b"{}")
+                except ValueError:
+                    fields = {}
+                if isinstance(fields, dict):
+                    pairs = [(key, str(value)) for key, values in fields.items()
+                             for value in (values if isinstance(values, list) else [values])]
+                    if pairs:
+                        self.path += ("&" if "?" in self.path else "?") + urlencode(pairs)
+                self.do_GET()
 
             def _get(self):
                 entry = server.lookup(self.path)

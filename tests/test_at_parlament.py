@@ -2,15 +2,12 @@
 
 import datetime as dt
 import json
-from urllib.parse import urlencode
 
 import pytest
 import yaml
 from scrapy.http import HtmlResponse, Request, TextResponse
 
-import stationwatch.replay
 from spiders.at_parlament import FILTER_API, AtParlamentSpider, ministry, row_values
-from stationwatch.replay import ReplayServer
 from tests.helpers import FIXTURES, collect, fixture_path, make_spider, replay_crawl, response_for
 
 WEB = "https://www.parlament.gv.at"
@@ -18,31 +15,6 @@ SOURCE = "at_parlament"
 TODAY = dt.date(2024, 6, 30)
 QUESTIONS = ("J_JPR_M", "J", "J")
 ANSWERS = ("AB_ABPR_ABM", "AB", "AB")
-
-
-class PostReplayServer(ReplayServer):
-    """The replay server, also answering POST: the JSON body's fields are
-    matched like query parameters (replay.yml names them in the URL).
-    stationwatch/replay.py answers GET only; the Filter API is POST."""
-
-    def _handler(self):
-        base = super()._handler()
-
-        class Handler(base):
-            def do_POST(self):  # noqa: N802 (http.server's naming)
-                length = int(self.headers.get("Content-Length") or 0)
-                fields = json.loads(self.rfile.read(length) or b"{}")
-                pairs = [(k, str(v)) for k, values in fields.items()
-                         for v in (values if isinstance(values, list) else [values])]
-                self.path += ("&" if "?" in self.path else "?") + urlencode(pairs)
-                self.do_GET()
-
-        return Handler
-
-
-@pytest.fixture
-def post_replay(monkeypatch):
-    monkeypatch.setattr(stationwatch.replay, "ReplayServer", PostReplayServer)
 
 
 @pytest.fixture
@@ -199,7 +171,7 @@ def test_ministries_from_offices():
 
 # --- end to end --------------------------------------------------------------
 
-def test_end_to_end_replay(tmp_path, post_replay):
+def test_end_to_end_replay(tmp_path):
     crawled = replay_crawl(SOURCE, tmp_path / "t.db")
     rows_by_id = {r["record_id"]: r for r in crawled.statements}
     assert set(rows_by_id) == {"XXVII/J/12964", "XXVII/J/18297", "XXVII/AB/99001"}
@@ -213,7 +185,7 @@ def test_end_to_end_replay(tmp_path, post_replay):
     assert (run["status"], run["new"]) == ("ok", 3)
 
 
-def test_an_answer_arriving_on_a_later_run_is_exactly_one_new_statement(tmp_path, post_replay):
+def test_an_answer_arriving_on_a_later_run_is_exactly_one_new_statement(tmp_path):
     """Night 1: 12964/J and 18297/J are listed, no answer yet. Night 2: 99001/AB answers 12964/J."""
     entries = yaml.safe_load((FIXTURES / SOURCE / "replay.yml").read_text(encoding="utf-8"))
     night_1 = [dict(e, file=str(FIXTURES / SOURCE / ("filter-data-101_empty.REAL.json" if "DOKTYP=AB" in e["url"]

@@ -37,3 +37,25 @@ def test_replay_urls_round_trip():
     base = "http://127.0.0.1:8000"
     url = "https://api.example.gov/path/x?q=a%20b&y=1"
     assert from_replay_url(base, to_replay_url(base, url)) == url
+
+
+def test_a_json_post_is_matched_by_its_body_fields_as_query_parameters():
+    """APIs asked by POST (Parlament Österreich's Filter API) replay from the
+    same replay.yml: the entry names the body's fields in its URL."""
+    import json as json_module
+    import urllib.request
+
+    entry = Entry("https", "api.example.org", "/filter", [("GP_CODE", "XXVIII"), ("NRBR", "NR")], b'{"rows": []}')
+    with ReplayServer(manifests=[], entries=[entry]) as server:
+        def post(body):
+            request = urllib.request.Request(server.url + "/https/api.example.org/filter", method="POST",
+                                             data=json_module.dumps(body).encode(),
+                                             headers={"Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    return response.status, response.read()
+            except urllib.error.HTTPError as error:
+                return error.code, b""
+
+        assert post({"GP_CODE": ["XXVIII"], "NRBR": "NR", "VHG": ["J"]}) == (200, b'{"rows": []}')
+        assert post({"GP_CODE": ["XXVII"], "NRBR": "NR"})[0] == 404
