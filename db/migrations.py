@@ -316,3 +316,30 @@ def m013_speaker_as_written(db):
     (config/speakers.yml: "Wang Wenbin"), so that one person in two scripts
     or name orders is one speaker in the facets."""
     db["statements"].add_column("speaker_as_written", str)
+
+
+@MIGRATIONS()
+def m014_unattributed_quotes(db):
+    """Press quotes whose speaker could not be resolved with confidence
+    (issue #18): never statements, kept here so that a user can review what
+    precision left out (Datasette shows the table). One row per article URL
+    and quote text; ``run_id`` is the run that first found it."""
+    db["unattributed_quotes"].create(
+        {
+            "id": int,
+            "source": str,
+            "outlet": str,
+            "url": str,
+            "title": str,
+            "published": str,
+            "language": str,
+            "text": str,
+            "text_hash": str,
+            "paragraph": str,
+            "first_seen": str,
+            "run_id": int,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    db["unattributed_quotes"].create_index(["url", "text_hash"], unique=True, if_not_exists=True)

@@ -11,7 +11,11 @@ Each response once (DESIGN.md, "Dedupe, at three levels"):
 - the same normalised text from another source: one statement, one more
   mention (``duplicate``);
 - nearly the same text (db/dedupe.py): its own row, in the cluster of the
-  statement it nearly copies (``duplicate``).
+  statement it nearly copies (``duplicate``);
+- a press quote that an official statement holds (a sentence of a long
+  answer, with a journalist's small edits; ``holds()``): its own row, with
+  its outlet, in that statement's cluster (``duplicate``), whichever came
+  first: one response, the places it appeared.
 
 A cluster's canonical statement is its earliest official one (official
 sources before press, then the earliest date): ``cluster_id`` is always the
@@ -23,8 +27,10 @@ quoted it) counts as ``new``: it is a new official response.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
+import re
 from collections import Counter
 from typing import Callable
 
@@ -94,13 +100,26 @@ class StatementStore:
             return self._insert_into_cluster(item, document_id, now, self._cluster_of(duplicate_of))
         keys = dedupe.statement_band_keys(item["text"])
         near = dedupe.find_near_duplicate(self.db, item, keys)
+        # A newspaper quoting a sentence of an official answer already stored:
+        # that answer reported again, a member of its cluster (its row keeps the outlet).
+        holder = self._official_holding(item["text"]) if near is None and _is_press_quote(item) else None
         statement_id = self._insert_statement(item, document_id, now)
         self._add_mention(statement_id, document_id, item, now)
         dedupe.add(self.db, statement_id, keys)
-        if near is None:
-            return NEW
-        self.details["near"] += 1
-        canonical = self._join_cluster(statement_id, near["cluster_id"])
+        if near is not None:
+            self.details["near"] += 1
+            canonical = self._join_cluster(statement_id, near["cluster_id"])
+        elif holder is not None:
+            self.details["press_in_official"] += 1
+            canonical = self._join_cluster(statement_id, self._cluster_of(holder))
+        else:
+            canonical = statement_id
+        if is_official(item.get("source_kind")):
+            # Press quotes stored before the official text that holds them join its cluster.
+            for quote_id in self._press_quotes_held_by(statement_id, item["text"]):
+                if self._cluster_of(quote_id) != self._cluster_of(statement_id):
+                    self.details["press_in_official"] += 1
+                    canonical = self._join_cluster(statement_id, self._cluster_of(quote_id))
         return NEW if canonical == statement_id else DUPLICATE
 
     def _insert_into_cluster(self, item: dict, document_id: int, now: str, cluster_id: int) -> str:
@@ -233,6 +252,100 @@ class StatementStore:
             " VALUES (?, ?, ?, ?, ?)",
             [statement_id, document_id, item["source"], item["url"], now],
         )
+
+    def _official_holding(self, quote: str) -> int | None:
+        """The official statement whose text holds ``quote`` (allowing the
+        small edits journalists make), or None."""
+        query = _fts_query(quote)
+        if query is None:
+            return None
+        rows = self.db.execute(
+            "SELECT s.id, s.text FROM statements_fts f JOIN statements s ON s.rowid = f.rowid"
+            " WHERE statements_fts MATCH ? AND is_official(s.source_kind) ORDER BY f.rank LIMIT 20",
+            [query],
+        ).fetchall()
+        return next((statement_id for statement_id, text in rows if holds(text, quote)), None)
+
+    def _press_quotes_held_by(self, official_id: int, text: str) -> list[int]:
+        """Press quotes already stored that ``text`` holds."""
+        query = _fts_query(text, words=12)
+        if query is None:
+            return []
+        rows = self.db.execute(
+            "SELECT s.id, s.text FROM statements_fts f JOIN statements s ON s.rowid = f.rowid"
+            " WHERE statements_fts MATCH ? AND s.source_kind = 'press' AND s.kind = 'quoted_statement'"
+            " AND s.id != ? ORDER BY f.rank LIMIT 50",
+            [query, official_id],
+        ).fetchall()
+        return [quote_id for quote_id, quote in rows if holds(text, quote)]
+
+
+QUOTE_MIN_WORDS = 6  # shorter quotes ("unacceptable", a slogan) prove nothing
+QUOTE_MATCH = 0.9  # share of a short quote's words found, in order, in the official text
+LONG_QUOTE_WORDS, LONG_QUOTE_MATCH = 15, 0.75  # a longer one may be edited more ("these" for
+# "those", "very" for "extremely", "I agree" where the record has "…"): real FMQs answer and Echo Live quote
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _is_press_quote(item: dict) -> bool:
+    return item.get("source_kind") == "press" and item.get("kind") == "quoted_statement"
+
+
+def _words(text: str) -> list[str]:
+    return [w.casefold() for w in _WORD.findall(text or "")]
+
+
+def holds(official: str, quote: str) -> bool:
+    """``official`` contains ``quote`` allowing small edits: at least 90% of
+    a short quote's words (75% of one of 15 words or more), in order, within
+    a stretch of the official text not much longer than the quote (a dropped
+    clause, "these" for "those", a changed tense). Texts without spaces between words (CJK) compare by
+    characters."""
+    if _CJK.search(quote):
+        q, o = [c for c in quote if not c.isspace() and c.isalnum()], [c for c in official if c.isalnum()]
+        least = 10
+    else:
+        q, o = _words(quote), _words(official)
+        least = QUOTE_MIN_WORDS
+    if len(q) < least or len(o) < len(q) * QUOTE_MATCH:
+        return False
+    blocks = [b for b in difflib.SequenceMatcher(None, o, q, autojunk=False).get_matching_blocks() if b.size]
+    if not blocks:
+        return False
+    matched = sum(b.size for b in blocks)
+    stretch = blocks[-1].a + blocks[-1].size - blocks[0].a
+    share = LONG_QUOTE_MATCH if len(q) >= (LONG_QUOTE_WORDS if least == QUOTE_MIN_WORDS else 25) else QUOTE_MATCH
+    return matched >= share * len(q) and stretch <= len(q) * 1.3 + 3
+
+
+def _fts_query(text: str, words: int = 8) -> str | None:
+    """An FTS5 query for statements sharing the text's longest words (any of
+    them: an edited quote may change one)."""
+    chosen = sorted({w for w in _words(text) if len(w) >= 4 and not w.isdigit()}, key=len, reverse=True)[:words]
+    if len(chosen) < 2:
+        return None
+    return " OR ".join(f'"{w}"' for w in chosen)
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def save_unattributed(db, rows: list[dict], run_id: int | None = None) -> int:
+    """Keep press quotes that could not be attributed (issue #18) in
+    ``unattributed_quotes`` for review; one row per URL and text. Returns
+    how many were new."""
+    now = utcnow()
+    new = 0
+    for row in rows:
+        text_hash = content_hash(" ".join((row.get("text") or "").split()).casefold())
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO unattributed_quotes (source, outlet, url, title, published, language, text,"
+            " text_hash, paragraph, first_seen, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [row.get("source"), row.get("outlet"), row.get("url"), row.get("title"), row.get("published"),
+             row.get("language"), row.get("text"), text_hash, row.get("paragraph"), now, run_id],
+        )
+        new += cursor.rowcount
+    return new
 
 
 def archived_response(db, statement_id: int) -> dict | None:

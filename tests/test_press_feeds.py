@@ -249,3 +249,104 @@ def test_every_country_that_responded_has_a_national_feed_and_every_language_a_s
     for f in feeds[9:]:  # the feeds of #18 each say where their URL was seen
         before = text[:text.index(f.url)].rstrip().rsplit("\n", 3)
         assert any("seen" in line or "hl/gl/ceid" in line or "- {name: google_news" in line for line in before), f.name
+
+
+# -- a press quote of an official statement already stored (#18) ------------
+
+def _normalised(items):
+    from itemadapter import ItemAdapter
+
+    from pipelines.normalize import NormalizePipeline
+
+    normalize = NormalizePipeline()
+    return [dict(ItemAdapter(normalize.process_item(i))) for i in items if isinstance(i, Statement)]
+
+
+def _fmqs_answer_and_echo_live_quote():
+    """The First Minister's answer from the Scottish Parliament's Official
+    Report (27 Oct 2022) and Echo Live quoting it, both read by the real spiders."""
+    from spiders.scottish_parliament import ScottishParliamentSpider
+    from tests.helpers import response_for
+    from tests.test_scottish_parliament import FMQS_FILE, FMQS_URL, with_members
+
+    sp = with_members(make_spider(ScottishParliamentSpider))
+    answers = [i for i in _normalised(sp.parse_official_report_item(
+        response_for("scottish_parliament", FMQS_FILE, FMQS_URL))) if "deeply concerning" in i["text"]]
+    url = "https://www.echolive.ie/nationalnews/arid-40993718.html"
+    quotes = [i for i in _normalised(make_spider(PressFeedsSpider).parse_article(
+        article_response("echolive_arid-40993718.RECONSTRUCTED.html", url), feed("google_news_ie"), "Echo Live", "",
+        None)) if i["speaker"] == "Nicola Sturgeon"]
+    assert len(answers) == 1 and len(quotes) == 1
+    return answers[0], quotes[0]
+
+
+def _places(db, text_part):
+    """The responses holding ``text_part`` (clusters) and the URLs each appeared at."""
+    rows = list(db.query(
+        "SELECT s.cluster_id, s.url FROM statements s WHERE s.cluster_id IN"
+        " (SELECT cluster_id FROM statements WHERE text LIKE :t)"
+        " UNION SELECT s.cluster_id, m.url FROM mentions m JOIN statements s ON s.id = m.statement_id"
+        " WHERE s.cluster_id IN (SELECT cluster_id FROM statements WHERE text LIKE :t)", {"t": f"%{text_part}%"}))
+    return {r["cluster_id"] for r in rows}, {r["url"] for r in rows}
+
+
+@pytest.mark.parametrize("official_first", [True, False])
+def test_a_press_quote_of_an_official_answer_is_that_answer_reported_again(db, official_first):
+    from db.store import StatementStore
+
+    answer, quote = _fmqs_answer_and_echo_live_quote()
+    assert answer["text"] != quote["text"]  # the journalist's edits: "these" for "those", "very" for "extremely"
+    store = StatementStore(db)
+    with db.atomic():
+        for item in ([answer, quote] if official_first else [quote, answer]):
+            store.save(item)
+    responses, places = _places(db, "deeply concerning")
+    assert len(responses) == 1  # one response ...
+    assert places == {answer["url"], quote["url"]}  # ... that appeared in two places
+    (canonical,) = db.query("SELECT * FROM statements WHERE id = ?", list(responses))
+    assert canonical["source"] == "scottish_parliament"  # the official text leads
+    assert store.details["press_in_official"] == 1
+    (press,) = db.query("SELECT * FROM statements WHERE url = ?", [quote["url"]])
+    assert press["outlet"] == "Echo Live"  # also reported by
+
+
+def test_a_quote_no_official_text_holds_is_its_own_statement(db):
+    from db.store import StatementStore, holds
+
+    answer, quote = _fmqs_answer_and_echo_live_quote()
+    other = dict(quote, record_id="other", text="We will not tolerate any foreign police operating on our streets "
+                                                "and have asked the embassy for an explanation today.")
+    store = StatementStore(db)
+    with db.atomic():
+        store.save(answer)
+        store.save(other)
+    (press,) = db.query("SELECT * FROM statements WHERE source = 'press_feeds'")
+    assert press["cluster_id"] == press["id"]  # a response of its own
+    assert not holds(answer["text"], "we take them extremely seriously")  # too short to prove anything
+
+
+def test_unattributed_quotes_are_kept_for_review(db):
+    from db.store import save_unattributed
+
+    row = {"source": "press_feeds", "outlet": "Echo Live", "url": "https://www.echolive.ie/x", "title": "t",
+           "published": "2022-10-27", "language": "en", "text": "Nobody knows who said this.", "paragraph": "p"}
+    assert save_unattributed(db, [row, row]) == 1  # once per article and text
+    (kept,) = db.query("SELECT * FROM unattributed_quotes")
+    assert kept["text"] == "Nobody knows who said this." and kept["outlet"] == "Echo Live"
+
+
+def test_unattributed_quotes_of_an_article_are_handed_over_for_review():
+    from stationwatch.press.extract import extract_article
+    from stationwatch.press.statements import article_statements
+
+    url = "https://www.example.org/made"
+    html = ("<html lang='en'><body><article><p>A shop on the street was busy on Tuesday, and the police station "
+            "story was the talk of the town among the people waiting outside in the rain.</p>"
+            "<p>“Nobody here has ever seen anything strange happen in that office,” came the reply.</p>"
+            "</article></body></html>")  # MADE: a quote nobody is named for
+    kept = []
+    items = article_statements(extract_article(html, url), source="press_feeds", outlet="Made", url=url, raw=html,
+                               unattributed=kept)
+    assert items == []
+    assert [(k["text"], k["outlet"], k["url"]) for k in kept] == [
+        ("Nobody here has ever seen anything strange happen in that office", "Made", url)]

@@ -27,7 +27,7 @@ def _short_hash(value: str) -> str:
 def article_statements(article: Article, *, source: str, outlet: str, url: str, raw: str, topic=None,
                        fallback_date: str | None = None, fallback_language: str | None = None,
                        stats=None, reader: QuoteReader | None = None, outlet_country: str | None = None,
-                       logger=None) -> list[Statement]:
+                       logger=None, unattributed: list | None = None) -> list[Statement]:
     """Statement candidates for every official quote and reported action.
 
     ``record_id`` is "<article>:q:<quote>" (or ":a:" for actions), hashes of
@@ -55,6 +55,14 @@ def article_statements(article: Article, *, source: str, outlet: str, url: str, 
         actions = len(found.of("official", "reported_action"))
         if actions:
             stats.inc_value(press_stat("reported_actions"), actions)
+    if unattributed is not None:
+        # For review (db.store.save_unattributed, table unattributed_quotes): never statements.
+        unattributed += [
+            {"source": source, "outlet": outlet, "url": url, "title": article.title,
+             "published": article.published or fallback_date, "language": language, "text": q.text,
+             "paragraph": q.paragraph}
+            for q in found.of("unattributed")
+        ]
     article_passage = ""
     if topic is not None:
         judgement = topic.judge(article.title + "\n\n" + article.text)
