@@ -198,3 +198,12 @@ def test_dutch_single_quotes_and_apostrophes():
 def test_article_in_a_language_without_rules_is_skipped_with_a_reason():
     result = QuoteReader().read(["„Nie mamy nic wspólnego z chińską policją”, powiedział rzecznik."], "pl")
     assert result.statements == [] and "pl" in result.skipped
+
+
+def test_a_nationality_qualifies_a_name_only_in_its_noun_phrase():
+    # "... the foreign ministry said after the Chinese embassy was summoned": not China's ministry.
+    paragraphs = ["The Irish foreign ministry was asked about the station in Dublin.",
+                  "“We have raised this matter with the authorities and expect it to close,” the foreign ministry "
+                  "said after the Chinese embassy was summoned."]
+    quote = _one(paragraphs, "en", "IE")
+    assert (quote.body, quote.country) == ("Department of Foreign Affairs", "IE")

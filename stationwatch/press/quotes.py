@@ -627,6 +627,10 @@ def _sentence_around(stops: list[int], start: int, end: int) -> tuple[int, int]:
     return lo, hi
 
 
+_ATTACHED = re.compile(r"[\s'’-]*(?:(?:of|the|in|de|del|des|du|da|do|dos|das|di|della|dell|van|von|der|den|des|"
+                       r"la|le|les|el|los|en|i|z|för|ze|az|a)[\s'’]+)*[\s'’-]*|[\sの의]{0,2}", re.IGNORECASE)
+
+
 class _Evidence:
     """Where an article says it is: the country words near a mention, in its
     sentence, its paragraph, the article (with its headline), and the outlet's
@@ -668,6 +672,11 @@ class _Evidence:
         adjacent = [e for e in self.near if lo <= e.start < hi
                     and (0 <= m.start - e.end <= reach or (0 <= e.start - m.end <= reach and not _CJK.search(m.text)) or
                          (e.start <= m.start and e.end >= m.end))]
+        # Next to it means in its noun phrase: only small words between ("the
+        # foreign ministry of China", "el Ministerio de Exteriores chino"), not
+        # "the foreign ministry said the Chinese embassy ...".
+        adjacent = [e for e in adjacent if _ATTACHED.fullmatch(
+            self.masked[e.end:m.start] if e.end <= m.start else self.masked[m.end:e.start] if e.start >= m.end else "")]
         if adjacent:
             return min(adjacent, key=lambda e: min(abs(m.start - e.end), abs(e.start - m.end))).country
         return None
