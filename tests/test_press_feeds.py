@@ -174,7 +174,8 @@ def test_end_to_end_through_the_replay_server(tmp_path):
     rows = crawled.statements
     (run,) = crawled.runs
     assert run["status"] == "ok" and run["new"] == len(rows)
-    assert {r["country"] for r in rows} >= {"GB", "IE", "NL", "DE", "IT", "ES", "CL"}
+    assert {r["country"] for r in rows} >= {"GB", "IE", "NL", "DE", "IT", "ES", "CL", "PT", "JP", "CN"}
+    assert len({r["language"] for r in rows}) >= 8  # what `make demo` shows of the press (#18)
     dfa = [r for r in rows if r["body"] == "Department of Foreign Affairs" and r["kind"] == "quoted_statement"]
     assert [(r["speaker"], r["outlet"], r["url"]) for r in dfa] == [
         ("Department of Foreign Affairs spokesperson", "Echo Live", "https://www.echolive.ie/nationalnews/arid-40993718.html")]
