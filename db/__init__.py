@@ -7,6 +7,7 @@ pending migrations and sets WAL mode and a busy timeout so that Datasette
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from pathlib import Path
@@ -39,6 +40,32 @@ def connect(path: str | os.PathLike | None = None, migrate: bool = True) -> sqli
         rename_applied(db)
         MIGRATIONS.apply(db)
     return db
+
+
+@contextlib.contextmanager
+def write_transaction(db: sqlite_utils.Database):
+    """One transaction that takes the write lock at BEGIN (BEGIN IMMEDIATE).
+
+    Why not ``db.atomic()``: its deferred BEGIN lets the first SELECT take a
+    WAL snapshot; if another process commits before the first INSERT, SQLite
+    answers "database is locked" at once (SQLITE_BUSY_SNAPSHOT) and the busy
+    timeout is never used. Taking the lock first makes a concurrent crawl wait
+    its turn instead. ``db.atomic()`` inside this block nests as a savepoint.
+    """
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    else:
+        try:
+            db.conn.execute("COMMIT")
+        except BaseException:
+            if db.conn.in_transaction:
+                db.conn.execute("ROLLBACK")
+            raise
 
 
 def register_functions(conn) -> None:

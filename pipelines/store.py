@@ -57,7 +57,7 @@ class StorePipeline:
             return
         store = StatementStore(self.db, run_id=self.stats.get_value(Stat.RUN_ID), archiver=self._archiver())
         try:
-            with self.db.atomic():
+            with database.write_transaction(self.db):
                 outcomes = [store.save(candidate) for candidate in self.buffer]
         except Exception:
             # Nothing of the batch was written: the conditional-request

@@ -165,11 +165,51 @@ def test_a_terminal_gets_a_footer_of_running_sources_that_is_redrawn():
     assert len(redrawn.splitlines()) == 2
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pipelines/store.py opens each batch with db.atomic(), a deferred BEGIN: its first SELECT takes a"
-    " WAL snapshot, and when another process commits before its first INSERT, SQLite answers"
-    " 'database is locked' at once (SQLITE_BUSY_SNAPSHOT: the busy timeout is not used). Seen in"
-    " `make demo` with --jobs 2 (de_bundestag). Fix in db/: begin store batches with BEGIN IMMEDIATE."))
+def test_a_store_batch_holds_the_write_lock_so_a_concurrent_writer_waits(tmp_path):
+    """The order that made `make demo --jobs 2` fail with 'database is locked':
+    a batch reads, another process commits, the batch then writes. With a
+    deferred BEGIN the batch's write fails at once (SQLITE_BUSY_SNAPSHOT);
+    with BEGIN IMMEDIATE the other writer waits on its busy timeout."""
+    path = tmp_path / "s.db"
+    batch = database.connect(path)
+    other_done = threading.Event()
+
+    def other_write():
+        other = database.connect(path)
+        try:
+            cycles_sql.start_cycle(other, None)
+            other_done.set()
+        finally:
+            other.close()
+
+    try:
+        with database.write_transaction(batch):
+            batch.execute("SELECT count(*) FROM statements").fetchall()
+            writer = threading.Thread(target=other_write)
+            writer.start()
+            time.sleep(0.3)
+            assert not other_done.is_set()  # waiting for the batch's lock
+            cycles_sql.start_cycle(batch, None)
+        writer.join(timeout=10)
+        assert other_done.is_set()
+        assert batch.execute("SELECT count(*) FROM cycles").fetchone()[0] == 2
+    finally:
+        batch.close()
+
+
+def test_a_failed_store_batch_leaves_nothing_behind(tmp_path):
+    db = database.connect(tmp_path / "s.db")
+    try:
+        with pytest.raises(ZeroDivisionError):
+            with database.write_transaction(db):
+                cycles_sql.start_cycle(db, None)
+                1 / 0
+        assert not db.conn.in_transaction
+        assert db.execute("SELECT count(*) FROM cycles").fetchone()[0] == 0
+    finally:
+        db.close()
+
+
 def test_a_source_stores_everything_while_another_process_writes(tmp_path, replay):
     """Another source storing at the same time, made dense: a writer that
     commits small transactions to the same file in a tight loop."""
