@@ -274,7 +274,7 @@ def test_statement_facet_asked_for_in_the_url(ds):
 
 def test_column_descriptions_and_licence_notes(ds):
     html = get(ds, "/stationwatch/statements").text
-    assert 'data-column-description="ISO 3166 alpha-2 code of the country whose body spoke."' in html
+    assert 'data-column-description="ISO 3166 alpha-2 code of the country whose body spoke; EU for the institutions of the European Union."' in html
     index = get(ds, "/").text
     assert "publisher&#39;s terms" in index or "publisher's terms" in index
 
