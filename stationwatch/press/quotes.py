@@ -761,8 +761,3 @@ def _person_speaker(m: Mention) -> Speaker:
     p = m.person
     return Speaker("official", p.name, p.role, p.body)
 
-
-def _speaker_mention_is(speaker: Speaker, m: Mention) -> bool:
-    if m.kind == "person":
-        return speaker.name == m.person.name
-    return speaker.status == "unofficial" and speaker.name == m.text
