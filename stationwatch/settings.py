@@ -109,6 +109,8 @@ LOG_LEVEL = os.environ.get("STATIONWATCH_LOG_LEVEL", "INFO")
 # query (bench/bench_datasette.py prints the figures).
 DATASETTE_HOST = "127.0.0.1"
 DATASETTE_PORT = 8001
-DATASETTE_SETTINGS = {"suggest_facets": False}
+# truncate_cells_html: a statement's full text is one cell; 300 characters
+# keep a row readable at a glance (the row page shows it whole).
+DATASETTE_SETTINGS = {"suggest_facets": False, "truncate_cells_html": 300}
 # --public: no whole-file download (the archive makes it large).
 DATASETTE_PUBLIC_SETTINGS = {"allow_download": False}

@@ -8,7 +8,10 @@ The chart counts as rendered when the DOM chromium built holds one bar per
 quantity: a blank or unstyled page fails both.
 """
 
+import json
+import os
 import re
+import select
 import shutil
 import socket
 import struct
@@ -77,6 +80,85 @@ def chromium(*args: str, timeout: float = 90) -> subprocess.CompletedProcess:
     with tempfile.TemporaryDirectory(prefix="sw-chromium-") as profile:
         return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
                               capture_output=True, text=True, timeout=timeout)
+
+
+class DevTools:
+    """Chromium driven over --remote-debugging-pipe (DevTools protocol, JSON
+    messages ended by NUL on fds 3 and 4): enough to load a page at a set
+    viewport and ask its layout, with no driver or websocket library."""
+
+    def __init__(self, timeout: float = 60):
+        self.timeout, self.next_id, self.buffer = timeout, 0, b""
+        self.profile = tempfile.TemporaryDirectory(prefix="sw-chromium-")
+        read_3, self.write_fd = os.pipe()
+        self.read_fd, write_4 = os.pipe()
+
+        def child_fds():
+            os.dup2(read_3, 3)
+            os.dup2(write_4, 4)
+
+        self.process = subprocess.Popen(
+            [CHROMIUM, *FLAGS, f"--user-data-dir={self.profile.name}", "--remote-debugging-pipe", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=child_fds, close_fds=False)
+        os.close(read_3)
+        os.close(write_4)
+
+    def _message(self) -> dict:
+        deadline = time.monotonic() + self.timeout
+        while b"\0" not in self.buffer:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([self.read_fd], [], [], max(0, left))
+            if not ready:
+                raise TimeoutError("chromium did not answer over the DevTools pipe")
+            chunk = os.read(self.read_fd, 65536)
+            if not chunk:
+                raise EOFError("chromium closed the DevTools pipe")
+            self.buffer += chunk
+        raw, self.buffer = self.buffer.split(b"\0", 1)
+        return json.loads(raw)
+
+    def send(self, method: str, session: str | None = None, **params) -> dict:
+        self.next_id += 1
+        message = {"id": self.next_id, "method": method, "params": params}
+        if session:
+            message["sessionId"] = session
+        os.write(self.write_fd, json.dumps(message).encode() + b"\0")
+        while True:
+            answer = self._message()
+            if answer.get("id") == self.next_id:
+                assert "error" not in answer, answer["error"]
+                return answer.get("result", {})
+
+    def wait_for_event(self, method: str, session: str) -> dict:
+        while True:
+            event = self._message()
+            if event.get("method") == method and event.get("sessionId") == session:
+                return event
+
+    def layout(self, url: str, expression: str, width: int = 1280, height: int = 900):
+        """Load ``url`` in a ``width`` x ``height`` viewport; the value of ``expression`` once loaded."""
+        target = self.send("Target.createTarget", url="about:blank")["targetId"]
+        session = self.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+        self.send("Emulation.setDeviceMetricsOverride", session, width=width, height=height,
+                  deviceScaleFactor=1, mobile=False)
+        self.send("Page.enable", session)
+        self.send("Page.navigate", session, url=url)
+        self.wait_for_event("Page.loadEventFired", session)
+        result = self.send("Runtime.evaluate", session, expression=expression, returnByValue=True)
+        return result["result"]["value"]
+
+    def close(self):
+        try:
+            self.send("Browser.close")
+        except (OSError, EOFError, TimeoutError, AssertionError):
+            pass
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        os.close(self.write_fd)
+        os.close(self.read_fd)
+        self.profile.cleanup()
 
 
 def dump_dom(url: str) -> str:
@@ -169,3 +251,44 @@ def _sample_dates():
     for item in SAMPLE:  # the Irish quote is a mention of the GB statement, not a statement
         official_or_first.setdefault(item["text"], (item["published"], item["country"]))
     return list(official_or_first.values())
+
+
+FIRST_SCREEN = """(() => {
+  const height = window.innerHeight;
+  const rows = [...document.querySelectorAll('tr.statement')];
+  const shown = rows.filter(r => { const b = r.getBoundingClientRect(); return b.top >= 0 && b.bottom <= height; });
+  const text = (row, col) => (row.querySelector('td.col-' + col) || {innerText: ''}).innerText.trim();
+  const guide = document.querySelector('details.column-guide');
+  const list = document.querySelector('dl.column-descriptions');
+  return {height, rows: rows.length, shown: shown.map(r => ({date: text(r, 'published'), country: text(r, 'country'),
+          speaker: text(r, 'speaker'), excerpt: text(r, 'excerpt'), source: text(r, 'url')})),
+          guide_open: guide ? guide.open : null,
+          list_hidden: list ? getComputedStyle(list).display === 'none' : true};
+})()"""
+
+
+def test_statements_come_first_on_the_statements_page(server):
+    """A person opening the statements table at 1280 x 900 sees statements
+    (date, country, who, body, excerpt, source) on the first screen, not a
+    data dictionary: the column descriptions are folded away."""
+    url = f"{server}/stationwatch/statements"
+    browser = DevTools()
+    try:
+        page = browser.layout(url, FIRST_SCREEN)
+    finally:
+        browser.close()
+    assert page["height"] == 900
+    assert page["rows"] == 4
+    assert len(page["shown"]) >= 1, f"no statement row wholly on the first screen: {page}"
+    assert page["guide_open"] is False and page["list_hidden"]
+    first = page["shown"][0]
+    assert re.match(r"\d{4}-\d{2}-\d{2}", first["date"])
+    assert re.fullmatch(r"[A-Z]{2}", first["country"])
+    assert first["speaker"] and first["excerpt"] and first["source"].startswith("http")
+    assert screenshot(url, "datasette-statements.png").stat().st_size > 10_000
+
+
+def test_every_column_is_one_link_away(server):
+    dom = dump_dom(f"{server}/stationwatch/statements?_layout=table")
+    assert 'class="statement"' not in dom
+    assert '<th class="col-text_hash' in dom or 'data-column="text_hash"' in dom

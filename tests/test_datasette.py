@@ -273,8 +273,14 @@ def test_statement_facet_asked_for_in_the_url(ds):
 
 
 def test_column_descriptions_and_licence_notes(ds):
+    described = "ISO 3166 alpha-2 code of the country whose body spoke; EU for the institutions of the European Union."
     html = get(ds, "/stationwatch/statements").text
-    assert 'data-column-description="ISO 3166 alpha-2 code of the country whose body spoke; EU for the institutions of the European Union."' in html
+    # Folded into one <details> above the readable rows (web/templates/table.html) ...
+    assert re.search(r'<details class="column-guide">\s*<summary>What the \d+ described columns mean</summary>', html)
+    assert f"<dt>country</dt><dd>{described}</dd>" in html
+    # ... and the headers' tooltips of the every-column table.
+    table = get(ds, "/stationwatch/statements?_layout=table").text
+    assert f'data-column-description="{described}"' in table
     index = get(ds, "/").text
     assert "publisher&#39;s terms" in index or "publisher's terms" in index
 
@@ -365,7 +371,8 @@ def test_default_instance_allows_sql_public_one_does_not(sample_db, ds):
 def test_serve_listens_on_loopback_by_default(sample_db):
     command = serve.datasette_command(sample_db, "metadata.json", "127.0.0.1", 8001)
     assert command[command.index("--host") + 1] == "127.0.0.1"
-    assert ["--setting", "suggest_facets", "off"] == command[-3:]
+    settings = command[command.index("--setting"):]
+    assert settings == ["--setting", "suggest_facets", "off", "--setting", "truncate_cells_html", "300"]
     from stationwatch.cli import build_parser
 
     args = build_parser().parse_args(["serve", "--db", "data/demo.db"])

@@ -8,6 +8,10 @@
   bar chart, drawn on the server from the ``timeline`` canned query of
   db/metadata.yml (one query, shown both as a table and as a chart; no SQL
   here and no JavaScript needed to see it).
+- The statements table page shows its rows as a person reads them
+  (web/templates/_statements_rows.html): date, country, who said it and
+  for which body, the excerpt, the source link; ``?_layout=table`` or a
+  ``_col``/``_nocol`` choice gives Datasette's table of every column.
 
 Every value that reaches HTML goes through Jinja's autoescape or
 markupsafe: scraped text is untrusted.
@@ -68,6 +72,29 @@ def render_cell(row, value, column, table, database, datasette):
             archived_copy_path(datasette, database, document_id)
         )
     return html
+
+
+READABLE_ROWS_TEMPLATE = "_statements_rows.html"
+
+
+def wants_readable_rows(table: str | None, args) -> bool:
+    """The statements table, unless the person asked for columns
+    (``_col``/``_nocol``) or for the plain table (``_layout=table``)."""
+    if table != "statements":
+        return False
+    return args.get("_layout") != "table" and "_col" not in args and "_nocol" not in args
+
+
+@hookimpl
+def extra_template_vars(template, database, table, view_name, request, datasette):
+    """Why: Datasette picks the rows' template from ``custom_table_templates``
+    (``_table-<db>-<table>.html``), which names the database, and the demo,
+    the crawl and a user's own file each have another name. The readable
+    rows template goes first for the statements table whatever the file is
+    called; the default ``_table.html`` stays next in line."""
+    if view_name != "table" or request is None or not wants_readable_rows(table, request.args):
+        return {}
+    return {"custom_table_templates": [READABLE_ROWS_TEMPLATE, "_table.html"]}
 
 
 @hookimpl
