@@ -343,3 +343,37 @@ def m014_unattributed_quotes(db):
         if_not_exists=True,
     )
     db["unattributed_quotes"].create_index(["url", "text_hash"], unique=True, if_not_exists=True)
+
+
+@MIGRATIONS()
+def m016_statement_topics(db):
+    """A statement is stored once and tagged with every topic it is about
+    (issue #15): ``statement_topics`` holds, per statement and topic, that
+    topic's matched terms (JSON list) and excerpt. ``statements.topics`` is
+    the same as a JSON list of names, kept by triggers on statement_topics,
+    so that the statements page can facet and filter on it (Datasette's
+    array facet and ``topics__arraycontains=``) without a join that would
+    show a statement about two topics twice.
+
+    Every statement stored before there were several topics was judged by
+    the one topic file of the time, overseas_police_stations: each gets that
+    tag with its stored matched terms and excerpt.
+    """
+    db["statement_topics"].create(
+        {"statement_id": int, "topic": str, "matched_terms": str, "excerpt": str},
+        pk=("statement_id", "topic"),
+        foreign_keys=[("statement_id", "statements", "id")],
+        if_not_exists=True,
+    )
+    db["statement_topics"].create_index(["topic", "statement_id"], if_not_exists=True)
+    db["statements"].add_column("topics", str)
+    refresh = ("UPDATE statements SET topics = (SELECT json_group_array(topic) FROM"
+               " (SELECT topic FROM statement_topics WHERE statement_id = {row}.statement_id ORDER BY topic))"
+               " WHERE id = {row}.statement_id;")
+    for event, row in (("INSERT", "new"), ("UPDATE", "new"), ("DELETE", "old")):
+        db.execute(f"CREATE TRIGGER IF NOT EXISTS statement_topics_{event.lower()} AFTER {event} ON statement_topics"
+                   f" BEGIN {refresh.format(row=row)} END")
+    db.execute(
+        "INSERT OR IGNORE INTO statement_topics (statement_id, topic, matched_terms, excerpt)"
+        " SELECT id, 'overseas_police_stations', COALESCE(matched_terms, '[]'), excerpt FROM statements"
+    )

@@ -82,6 +82,8 @@ class StatementStore:
         ).fetchone()
         if row is not None:
             statement_id, old_hash = row
+            # Judged again, perhaps by a topic added since: its tags follow.
+            self.tag(statement_id, item.get("topics"))
             if old_hash == item["text_hash"]:
                 self.db.execute("UPDATE statements SET last_seen = ? WHERE id = ?", [now, statement_id])
                 return UNCHANGED
@@ -92,6 +94,8 @@ class StatementStore:
             duplicate_of, duplicate_kind = exact
             if not (is_official(item.get("source_kind")) and not is_official(duplicate_kind)):
                 self._add_mention(duplicate_of, document_id, item, now)
+                # The same text, perhaps with a title or question that names another topic.
+                self.tag(duplicate_of, item.get("topics"), replace=False)
                 self.details["exact"] += 1
                 return DUPLICATE
             # The official text a newspaper quoted word for word arrives
@@ -213,7 +217,26 @@ class StatementStore:
         )
         statement_id = cursor.lastrowid
         self.db.execute("UPDATE statements SET cluster_id = ? WHERE id = ?", [statement_id, statement_id])
+        self.tag(statement_id, item.get("topics"))
         return statement_id
+
+    def tag(self, statement_id: int, topics: list[dict] | None, replace: bool = True) -> None:
+        """Tag a statement with each topic it is about ({topic, matched_terms,
+        excerpt}, from pipelines/relevance.py); ``statements.topics`` follows
+        by trigger. ``replace``: a topic's terms and excerpt from this
+        judgement replace the ones stored (the statement's own record judged
+        again); otherwise a tag already there is kept (another record with
+        the same text)."""
+        conflict = ("DO UPDATE SET matched_terms = excluded.matched_terms, excerpt = excluded.excerpt"
+                    " WHERE matched_terms IS NOT excluded.matched_terms OR excerpt IS NOT excluded.excerpt"
+                    if replace else "DO NOTHING")
+        for tag in topics or []:
+            self.db.execute(
+                "INSERT INTO statement_topics (statement_id, topic, matched_terms, excerpt) VALUES (?, ?, ?, ?)"
+                f" ON CONFLICT (statement_id, topic) {conflict}",
+                [statement_id, tag["topic"], json.dumps(tag.get("matched_terms") or [], ensure_ascii=False),
+                 tag.get("excerpt")],
+            )
 
     def _update_statement(self, statement_id: int, item: dict, now: str) -> None:
         """Keep the old text in statement_versions; flag the change for the digest.

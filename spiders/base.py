@@ -16,7 +16,7 @@ import scrapy
 
 from core.health import Stat
 from stationwatch.items import Statement
-from stationwatch.topic import load_topic
+from stationwatch.topic import load_topics
 
 
 class StationwatchSpider(scrapy.Spider):
@@ -108,7 +108,12 @@ class StationwatchSpider(scrapy.Spider):
 
     @property
     def topic(self):
-        return load_topic(self.settings.get("STATIONWATCH_TOPIC"))
+        """The topics watched (stationwatch.topic.TopicSet): every topic
+        file, or STATIONWATCH_TOPICS' choice, or STATIONWATCH_TOPIC's one
+        file. ``search_terms_for(lang)`` is their search terms' union, each
+        term once; ``judge(text)`` is relevant to any of them."""
+        return load_topics(self.settings.get("STATIONWATCH_TOPIC"), self.settings.get("STATIONWATCH_TOPICS"),
+                           self.settings.get("STATIONWATCH_TOPICS_DIR"))
 
     def count_passed_over(self, n: int = 1) -> None:
         """Records read but left before a statement was made (a listing entry

@@ -46,7 +46,7 @@ from zoneinfo import ZoneInfo
 import scrapy
 from scrapy import Selector
 
-from core.text import fold, text_fingerprint
+from core.text import text_fingerprint
 from spiders.base import StationwatchSpider
 
 API = "https://opendata.rijksoverheid.nl/v1/sources/rijksoverheid"
@@ -107,9 +107,7 @@ class NlGovernmentSpider(StationwatchSpider):
         """Whether ``text`` uses any term of the topic file, strong, weak or
         context, in any language: a loose local filter that only decides what
         to fetch (the relevance pipeline judges what is kept)."""
-        folded = fold(text)[0]
-        topic = self.topic
-        return any(p is not None and p.find(folded) for p in (topic.strong, topic.weak, topic.context))
+        return self.topic.mentions_terms(text)
 
     def parse_detail(self, response):
         root = _xml_root(response)

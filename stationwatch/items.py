@@ -35,8 +35,10 @@ class Statement:
     raw: Optional[str] = None  # the record as fetched (JSON or HTML fragment), for versions/archive
     raw_type: Optional[str] = None  # "json", "html", "xml"
     # Filled by pipelines:
-    matched_terms: list = field(default_factory=list)
+    matched_terms: list = field(default_factory=list)  # every matching topic's, together
     excerpt: Optional[str] = None
+    # Each topic it is about: [{"topic", "matched_terms", "excerpt"}] (pipelines/relevance.py)
+    topics: list = field(default_factory=list)
     text_hash: Optional[str] = None
     speaker_as_written: Optional[str] = None  # the speaker's name as the source wrote it ("汪文斌")
     # Where a body spoke abroad: an embassy's host country (ISO 3166-1 alpha-2),

@@ -2,7 +2,9 @@
 
 Environment variables (none required):
   STATIONWATCH_DB           SQLite file (default data/stationwatch.db)
-  STATIONWATCH_TOPIC        topic file (default topics/overseas_police_stations.yml)
+  STATIONWATCH_TOPICS       topics watched, by name, comma-separated (default: every topics/*.yml)
+  STATIONWATCH_TOPICS_DIR   where the topic files are (default topics/)
+  STATIONWATCH_TOPIC        one topic file watched alone (the setting before there were several)
   STATIONWATCH_CONTACT_URL  URL in the User-Agent where site owners can reach you
 
 Crawling recorded responses (make demo, the tests) uses the overlay in
@@ -19,6 +21,8 @@ NEWSPIDER_MODULE = "spiders"
 
 STATIONWATCH_DB = os.environ.get("STATIONWATCH_DB", "data/stationwatch.db")
 STATIONWATCH_TOPIC = os.environ.get("STATIONWATCH_TOPIC") or None
+STATIONWATCH_TOPICS = os.environ.get("STATIONWATCH_TOPICS") or None
+STATIONWATCH_TOPICS_DIR = os.environ.get("STATIONWATCH_TOPICS_DIR") or None
 STATIONWATCH_CONTACT_URL = os.environ.get(
     "STATIONWATCH_CONTACT_URL", "https://github.com/stationwatch/stationwatch"
 )

@@ -8,6 +8,7 @@ the rules; this module only applies them.
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import functools
 import os
 import re
@@ -18,7 +19,8 @@ import yaml
 
 from core.text import fold, fold_term
 
-DEFAULT_TOPIC_FILE = Path(__file__).resolve().parent.parent / "topics" / "overseas_police_stations.yml"
+TOPICS_DIR = Path(__file__).resolve().parent.parent / "topics"
+DEFAULT_TOPIC_FILE = TOPICS_DIR / "overseas_police_stations.yml"
 EXCERPT_RADIUS = 220  # characters of context either side of the first match
 
 _QUOTES_TO_SPACE = str.maketrans({'"': " ", "'": " "})
@@ -192,6 +194,10 @@ class Topic:
         self.path = path
         self.name = spec.get("topic", "topic")
         self.title = spec.get("title", self.name)
+        # The date a first run (or a back-fill when the topic is added) asks
+        # sources from; None: each spider's own default_since.
+        since = spec.get("since")
+        self.since: dt.date | None = dt.date.fromisoformat(str(since)) if since else None
         self.window = int(spec.get("window", 160))
         self.search_terms: dict[str, list[str]] = spec.get("search", {}) or {}
         strong, weak, context = [], [], []
@@ -219,6 +225,12 @@ class Topic:
 
     def search_terms_for(self, language: str) -> list[str]:
         return list(self.search_terms.get(language, []))
+
+    def mentions_terms(self, text: str) -> bool:
+        """Whether ``text`` uses any strong, weak or context term (a loose
+        filter that decides what to fetch, never what is kept)."""
+        folded = fold(text)[0]
+        return any(p is not None and p.find(folded) for p in (self.strong, self.weak, self.context))
 
     def judge(self, text: str, excerpt_from: int = 0) -> Judgement:
         """Relevant or not, which terms matched, and the passage around them.
@@ -308,3 +320,114 @@ def excerpt_around(text: str, start: int, end: int, radius: int = EXCERPT_RADIUS
 def load_topic(path: str | None = None) -> Topic:
     """The topic, loaded once per process and path."""
     return Topic.load(path)
+
+
+def _search_key(term: str) -> str:
+    return " ".join(term.casefold().split())
+
+
+class TopicSet:
+    """The topics watched together (every topics/*.yml, or the ones
+    STATIONWATCH_TOPICS names), with a single Topic's interface for what
+    spiders ask: ``search_terms_for(lang)`` is the union of the topics'
+    search terms (the same term once, whatever its case or spacing), and
+    ``judge(text)`` is relevant when any topic's rules are met.
+
+    ``judge_each(text)`` is what the relevance pipeline uses: each topic
+    judged with its own terms, windows and exclusions.
+    """
+
+    def __init__(self, topics: list[Topic]):
+        if not topics:
+            raise ValueError("no topic to watch")
+        names = [t.name for t in topics]
+        if len(set(names)) != len(names):
+            raise ValueError(f"two topic files name the same topic: {names}")
+        self.topics = list(topics)
+        self.by_name = {t.name: t for t in topics}
+
+    @property
+    def names(self) -> list[str]:
+        return [t.name for t in self.topics]
+
+    def __iter__(self):
+        return iter(self.topics)
+
+    def __len__(self) -> int:
+        return len(self.topics)
+
+    def search_terms_for(self, language: str, topics=None) -> list[str]:
+        """Every active topic's (or the named ``topics``') search terms in
+        ``language``, each term once, in topic order."""
+        seen, terms = set(), []
+        for topic in self.topics:
+            if topics is not None and topic.name not in topics:
+                continue
+            for term in topic.search_terms_for(language):
+                if _search_key(term) not in seen:
+                    seen.add(_search_key(term))
+                    terms.append(term)
+        return terms
+
+    def topics_searching(self, language: str, term: str) -> list[str]:
+        """The topics whose search terms in ``language`` include ``term``."""
+        key = _search_key(term)
+        return [t.name for t in self.topics if key in {_search_key(x) for x in t.search_terms_for(language)}]
+
+    def mentions_terms(self, text: str) -> bool:
+        return any(topic.mentions_terms(text) for topic in self.topics)
+
+    def judge_each(self, text: str, excerpt_from: int = 0) -> dict[str, Judgement]:
+        """Each topic's judgement of ``text``, by topic name, in topic order."""
+        return {topic.name: topic.judge(text, excerpt_from=excerpt_from) for topic in self.topics}
+
+    def judge(self, text: str, excerpt_from: int = 0) -> Judgement:
+        """Relevant to any topic: the matched terms of all that match, the
+        first matching topic's excerpt. Not relevant: "context words only"
+        when some topic saw its context words (a caller may then read on)."""
+        judgements = list(self.judge_each(text, excerpt_from).values())
+        relevant = [j for j in judgements if j.relevant]
+        if relevant:
+            terms = sorted({term for j in relevant for term in j.matched_terms})
+            return Judgement(True, terms, relevant[0].excerpt, "matched")
+        reasons = [j.reason for j in judgements]
+        return Judgement(False, reason="context words only" if "context words only" in reasons else reasons[0])
+
+
+def topic_files(directory: str | os.PathLike | None = None) -> list[Path]:
+    """Every topic file: topics/*.yml (or ``directory``'s), sorted by name."""
+    return sorted(Path(directory or TOPICS_DIR).glob("*.yml"))
+
+
+@functools.lru_cache(maxsize=8)
+def _load_topic_set(single: str | None, names: tuple[str, ...] | None, directory: str | None) -> TopicSet:
+    if single:
+        return TopicSet([load_topic(single)])
+    topics = [load_topic(str(path)) for path in topic_files(directory)]
+    if names is not None:
+        known = {t.name for t in topics}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ValueError(f"STATIONWATCH_TOPICS names no topic file: {', '.join(unknown)}"
+                             f" (topics: {', '.join(sorted(known))})")
+        topics = [t for t in topics if t.name in names]
+    return TopicSet(topics)
+
+
+def load_topics(single: str | None = None, names=None, directory: str | os.PathLike | None = None) -> TopicSet:
+    """The topics watched, loaded once per process and selection.
+
+    ``single`` (STATIONWATCH_TOPIC, a file): that topic alone, as before
+    there were several. Otherwise every ``*.yml`` in ``directory``
+    (STATIONWATCH_TOPICS_DIR, default topics/), or only those whose
+    ``topic:`` name is in ``names`` (STATIONWATCH_TOPICS: a list or a
+    comma-separated string; empty means all).
+    """
+    single = single if single is not None else os.environ.get("STATIONWATCH_TOPIC") or None
+    if names is None:
+        names = os.environ.get("STATIONWATCH_TOPICS") or None
+    if isinstance(names, str):
+        names = [n.strip() for n in names.split(",") if n.strip()] or None
+    directory = directory or os.environ.get("STATIONWATCH_TOPICS_DIR") or None
+    return _load_topic_set(str(single) if single else None, tuple(names) if names else None,
+                           str(directory) if directory else None)
