@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_incremental.py
 	$(PY) bench/bench_dedupe.py
 	$(PY) bench/bench_datasette.py
+	$(PY) bench/bench_cycle.py --quiet  # the longest: ~20 min, every source twice with real waits
 
 clean:
 	rm -rf $(VENV) data/demo.db* .pytest_cache
