@@ -15,6 +15,7 @@ from pathlib import Path
 import sqlite_utils
 
 from core.vocab import is_official
+from db import search
 from db.migrations import MIGRATIONS, rename_applied
 
 DEFAULT_DB_PATH = "data/stationwatch.db"
@@ -71,8 +72,11 @@ def write_transaction(db: sqlite_utils.Database):
 def register_functions(conn) -> None:
     """SQL functions every connection has (Datasette's too, web/plugins):
     ``is_official(source_kind)`` is core.vocab's rule, so SQL never spells
-    out which kinds are official."""
+    out which kinds are official; full-text search's (db/search.py:
+    ``cjk_search_text``, which the FTS triggers call, ``search_match``,
+    ``search_snippet``)."""
     conn.create_function("is_official", 1, lambda kind: int(is_official(kind)), deterministic=True)
+    search.register(conn)
 
 
 def utcnow() -> str:

@@ -8,6 +8,8 @@ after the last: they run in the order of this file, which is their numbers'.
 
 from sqlite_utils import Migrations
 
+from db import search
+
 MIGRATIONS = Migrations("stationwatch")
 
 # Names under which earlier releases recorded these migrations as applied
@@ -343,6 +345,55 @@ def m014_unattributed_quotes(db):
         if_not_exists=True,
     )
     db["unattributed_quotes"].create_index(["url", "text_hash"], unique=True, if_not_exists=True)
+
+
+@MIGRATIONS()
+def m015_cjk_search(db):
+    """Chinese, Japanese and Korean searchable by any word (db/search.py).
+
+    unicode61 made a whole run of CJK characters one token, so 警察 was not
+    found in 海外警察拠点 nor 경찰 in 비밀경찰서. The index gets a fourth
+    column, ``cjk``: the bigrams of those runs, made by ``cjk_search_text``
+    in the triggers and in the view ``statements_search_text`` that the
+    index reads as its content (snippet() and 'rebuild' read it: title, text
+    and speaker as written, and the bigrams computed, never stored twice).
+    The triggers keep m011's rule (re-index only when an indexed column
+    changes). Every existing statement is indexed again here.
+    """
+    search.register(db.conn)
+    for trigger in ("statements_ai", "statements_ad", "statements_au"):
+        db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    db.execute("DROP TABLE IF EXISTS statements_fts")
+    db.execute("DROP VIEW IF EXISTS statements_search_text")
+    db.execute(
+        "CREATE VIEW statements_search_text AS SELECT id, title, text, speaker,"
+        " cjk_search_text(title, text, speaker) AS cjk FROM statements"
+    )
+    db.execute(
+        "CREATE VIRTUAL TABLE statements_fts USING fts5(title, text, speaker, cjk,"
+        " tokenize = 'unicode61 remove_diacritics 2', content = 'statements_search_text', content_rowid = 'id')"
+    )
+    db.execute(
+        "CREATE TRIGGER statements_ai AFTER INSERT ON statements BEGIN\n"
+        "  INSERT INTO statements_fts (rowid, title, text, speaker, cjk)"
+        " VALUES (new.id, new.title, new.text, new.speaker, cjk_search_text(new.title, new.text, new.speaker));\n"
+        "END"
+    )
+    db.execute(
+        "CREATE TRIGGER statements_ad AFTER DELETE ON statements BEGIN\n"
+        "  INSERT INTO statements_fts (statements_fts, rowid, title, text, speaker, cjk)"
+        " VALUES ('delete', old.id, old.title, old.text, old.speaker, cjk_search_text(old.title, old.text, old.speaker));\n"
+        "END"
+    )
+    db.execute(
+        "CREATE TRIGGER statements_au AFTER UPDATE OF title, text, speaker ON statements BEGIN\n"
+        "  INSERT INTO statements_fts (statements_fts, rowid, title, text, speaker, cjk)"
+        " VALUES ('delete', old.id, old.title, old.text, old.speaker, cjk_search_text(old.title, old.text, old.speaker));\n"
+        "  INSERT INTO statements_fts (rowid, title, text, speaker, cjk)"
+        " VALUES (new.id, new.title, new.text, new.speaker, cjk_search_text(new.title, new.text, new.speaker));\n"
+        "END"
+    )
+    search.rebuild(db.conn)
 
 
 @MIGRATIONS()
