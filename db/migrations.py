@@ -428,3 +428,25 @@ def m016_statement_topics(db):
         "INSERT OR IGNORE INTO statement_topics (statement_id, topic, matched_terms, excerpt)"
         " SELECT id, 'overseas_police_stations', COALESCE(matched_terms, '[]'), excerpt FROM statements"
     )
+
+
+@MIGRATIONS()
+def m017_run_topics(db):
+    """The window is per source and topic (issue #15): ``run_topics`` says
+    which topics a run asked its source for, and from which date. The next
+    run asks each topic from the last complete run that asked for it (minus
+    the overlap); a topic no run asked for yet (just added) from its own
+    start date, while the others keep their incremental windows.
+
+    Every run before there were several topics asked for the one topic of
+    the time, overseas_police_stations, from the run's ``since``.
+    """
+    db["run_topics"].create(
+        {"run_id": int, "topic": str, "since": str},
+        pk=("run_id", "topic"),
+        foreign_keys=[("run_id", "runs", "id")],
+        if_not_exists=True,
+    )
+    db["run_topics"].create_index(["topic", "run_id"], if_not_exists=True)
+    db.execute("INSERT OR IGNORE INTO run_topics (run_id, topic, since)"
+               " SELECT id, 'overseas_police_stations', since FROM runs")

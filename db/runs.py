@@ -21,11 +21,16 @@ def _placeholders(values) -> str:
     return ", ".join("?" for _ in values)
 
 
-def start_run(db, spider: str, since: str | None) -> int:
+def start_run(db, spider: str, since: str | None, topics: dict[str, str] | None = None) -> int:
+    """Open a run; ``topics``: each topic it asks for and from which date
+    (``run_topics``, the per-topic windows ``resume_since`` reads)."""
     cursor = db.execute(
         "INSERT INTO runs (spider, started_at, status, since) VALUES (?, ?, ?, ?)",
         [spider, utcnow(), Status.RUNNING.value, since],
     )
+    for topic, topic_since in (topics or {}).items():
+        db.execute("INSERT INTO run_topics (run_id, topic, since) VALUES (?, ?, ?)",
+                   [cursor.lastrowid, topic, topic_since])
     return cursor.lastrowid
 
 
@@ -56,21 +61,39 @@ def usually_yields_records(db, spider: str, lookback: int = 5) -> bool:
     return bool(row and row[0])
 
 
-def last_success_date(db, spider: str) -> dt.date | None:
-    """Start date of the spider's last complete run: the next run asks from there.
+def last_success_date(db, spider: str, topic: str | None = None) -> dt.date | None:
+    """Start date of the spider's last complete run (that asked for
+    ``topic``, when given): the next run asks from there.
 
     A run that lost pages ('errors') does not count: moving the window past
     it would never ask for what those pages held again."""
-    row = db.execute(
-        f"SELECT MAX(started_at) FROM runs WHERE spider = ? AND status IN ({_placeholders(COMPLETE_STATUSES)})",
-        [spider, *COMPLETE_STATUSES],
-    ).fetchone()
+    if topic is None:
+        row = db.execute(
+            f"SELECT MAX(started_at) FROM runs WHERE spider = ? AND status IN ({_placeholders(COMPLETE_STATUSES)})",
+            [spider, *COMPLETE_STATUSES],
+        ).fetchone()
+    else:
+        row = db.execute(
+            "SELECT MAX(r.started_at) FROM runs r JOIN run_topics t ON t.run_id = r.id"
+            f" WHERE r.spider = ? AND t.topic = ? AND r.status IN ({_placeholders(COMPLETE_STATUSES)})",
+            [spider, topic, *COMPLETE_STATUSES],
+        ).fetchone()
     if not row or not row[0]:
         return None
     return dt.date.fromisoformat(row[0][:10])
 
 
-def resume_since(db, spider: str, default_since: dt.date, overlap_days: int) -> dt.date:
+def topic_windows(db, spider: str, topics: dict[str, dt.date], overlap_days: int) -> dict[str, dt.date]:
+    """Each topic's window for a run of ``spider``: {topic: the date to ask
+    from}. ``topics`` gives each watched topic's start date (its file's
+    ``since``, else the spider's default): a topic no complete run asked for
+    yet (just added) back-fills from there, the others resume from their own
+    last complete run minus the overlap. A topic no longer watched is not
+    in ``topics``: nothing is asked for it, and its statements stay."""
+    return {topic: resume_since(db, spider, start, overlap_days, topic=topic) for topic, start in topics.items()}
+
+
+def resume_since(db, spider: str, default_since: dt.date, overlap_days: int, topic: str | None = None) -> dt.date:
     """The date a run of ``spider`` asks its source from: the last complete
     run's date minus ``overlap_days`` (records published a day or two late
     are not missed), never before ``default_since``; ``default_since`` (a
@@ -78,8 +101,9 @@ def resume_since(db, spider: str, default_since: dt.date, overlap_days: int) -> 
 
     The one place this is decided: the crawl runner passes it to each spider
     as ``-a since=``, and a bare ``scrapy crawl`` gets it from the run
-    recorder (stationwatch/runs.py)."""
-    last = last_success_date(db, spider)
+    recorder (stationwatch/runs.py). With ``topic``: that topic's window
+    (only the runs that asked for it count; see ``topic_windows``)."""
+    last = last_success_date(db, spider, topic)
     if last is None:
         return default_since
     return max(default_since, last - dt.timedelta(days=overlap_days))

@@ -95,7 +95,7 @@ class AuParliamentSpider(StationwatchSpider):
     def search_request(self, term: str, page: int) -> scrapy.Request:
         """ParlInfo's search: the phrase, the datasets, the dates (day/month/year)."""
         today = dt.date.today()
-        query = f'"{term}" Dataset:{DATASETS} Date:{self.since:%d/%m/%Y} >> {today:%d/%m/%Y}'
+        query = f'"{term}" Dataset:{DATASETS} Date:{self.since_for_term(term, "en"):%d/%m/%Y} >> {today:%d/%m/%Y}'
         url = (f"{PARLINFO}/search/summary/summary.w3p;adv=yes;orderBy=date-eLast;page={page};"
                f"query={quote(query, safe='')};resCount={RESULTS_PER_PAGE}")
         return scrapy.Request(url, callback=self.parse_results, cb_kwargs={"term": term, "page": page})

@@ -16,7 +16,7 @@ import scrapy
 
 from core.health import Stat
 from stationwatch.items import Statement
-from stationwatch.topic import load_topics
+from stationwatch.topic import load_topics, parse_topic_since
 
 
 class StationwatchSpider(scrapy.Spider):
@@ -50,11 +50,37 @@ class StationwatchSpider(scrapy.Spider):
             settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 1, priority="spider")
             settings.set("DOWNLOAD_DELAY", settings.getfloat("STATIONWATCH_SLOW_SITE_DELAY"), priority="spider")
 
-    def __init__(self, *args, since: str | None = None, **kwargs):
+    def __init__(self, *args, since: str | None = None, topic_since: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         # None: not given; the run recorder resolves it from the runs table.
         self.since_arg = dt.date.fromisoformat(since) if since else None
         self.since: dt.date = self.since_arg or self.default_since
+        # Each topic's own window ("name:YYYY-MM-DD,..."; db.runs.topic_windows):
+        # a topic added since the last run asks from its start date while the
+        # others go on from their last run. self.since is the earliest of them.
+        self.topic_since: dict[str, dt.date] = parse_topic_since(topic_since)
+        if self.topic_since:
+            self.since = min([*self.topic_since.values(), *([self.since_arg] if self.since_arg else [])])
+
+    def since_for_topic(self, name: str) -> dt.date:
+        """The date to ask the source from for topic ``name``'s terms."""
+        return self.topic_since.get(name, self.since)
+
+    def since_for_term(self, term: str, language: str) -> dt.date:
+        """The date to ask the source from for a search term: the earliest
+        window of the topics that search for it (a term two topics share is
+        asked once, from the earlier date)."""
+        topics = self.topic.topics_searching(language, term)
+        return min((self.since_for_topic(name) for name in topics), default=self.since)
+
+    def search_groups(self, language: str) -> list[tuple[dt.date, list[str]]]:
+        """The topics' search terms in ``language``, each once, grouped by
+        the date they are asked from (earliest first): a source whose search
+        takes OR asks one query per group, not one per term."""
+        groups: dict[dt.date, list[str]] = {}
+        for term in self.topic.search_terms_for(language):
+            groups.setdefault(self.since_for_term(term, language), []).append(term)
+        return sorted(groups.items())
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -153,3 +179,4 @@ class StationwatchSpider(scrapy.Spider):
             self.layout_changed(response, f"no {required_key!r} in the JSON")
             return None
         return data
+

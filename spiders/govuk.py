@@ -86,7 +86,7 @@ class GovukSpider(StationwatchSpider):
         params += [("filter_organisations", org) for org in self.organisations]
         params += [("filter_content_store_document_type", t) for t in STATEMENT_TYPES]
         params += [
-            ("filter_public_timestamp", f"from:{self.since.isoformat()}"),
+            ("filter_public_timestamp", f"from:{self.since_for_term(term, 'en').isoformat()}"),
             ("order", "-public_timestamp"),
             ("count", PAGE_SIZE),
             ("start", start),

@@ -47,7 +47,7 @@ class JpKokkaiSpider(StationwatchSpider):
             yield self.search(term, start=1)
 
     def search(self, term: str, start: int) -> scrapy.Request:
-        params = {"any": term, "from": self.since.isoformat(), "recordPacking": "json",
+        params = {"any": term, "from": self.since_for_term(term, "ja").isoformat(), "recordPacking": "json",
                   "maximumRecords": PAGE_SIZE, "startRecord": start}
         return scrapy.Request(f"{API}?{urlencode(params)}", callback=self.parse_search,
                               cb_kwargs={"term": term, "start": start})

@@ -79,7 +79,7 @@ class NlOpenbesluitvormingSpider(StationwatchSpider):
             yield self.search(term, offset=0)
 
     def search(self, term: str, offset: int) -> scrapy.Request:
-        params = {"query": term, "entityType": "Document", "dateFrom": self.since.isoformat(),
+        params = {"query": term, "entityType": "Document", "dateFrom": self.since_for_term(term, "nl").isoformat(),
                   "sort": "date_desc", "limit": PAGE_SIZE, "offset": offset}
         return scrapy.Request(f"{BASE}/api/search?{urlencode(params)}", callback=self.parse_search,
                               cb_kwargs={"term": term, "offset": offset})

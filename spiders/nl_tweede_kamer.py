@@ -99,7 +99,7 @@ class NlTweedeKamerSpider(StationwatchSpider):
         params = {
             "$filter": (f"Soort eq '{QUESTION_SOORT}' and Verwijderd eq false"
                         f" and contains(tolower(Onderwerp),'{literal}')"
-                        f" and GewijzigdOp ge {self.since.isoformat()}T00:00:00Z"),
+                        f" and GewijzigdOp ge {self.since_for_term(term, 'nl').isoformat()}T00:00:00Z"),
             "$expand": "ZaakActor,Document",
             "$orderby": "GewijzigdOp desc",
         }

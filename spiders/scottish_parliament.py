@@ -224,7 +224,7 @@ class ScottishParliamentSpider(StationwatchSpider):
         current session and ignores the dates (reported by a crawler author)."""
         params = {
             "qry": term, "dateSelect": "custom",
-            "dtDateFrom": self.since.isoformat(), "dtDateTo": dt.date.today().isoformat(),
+            "dtDateFrom": self.since_for_term(term, "en").isoformat(), "dtDateTo": dt.date.today().isoformat(),
             "showPlenary": "true", "ShowDebates": "true", "ShowFMQs": "true", "ShowGeneralQuestions": "true",
             "ShowPortfolioQuestions": "true", "ShowTopicalQuestions": "true", "ShowUrgentQuestions": "true",
             "page": page,

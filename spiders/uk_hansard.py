@@ -64,7 +64,7 @@ class UkHansardSpider(StationwatchSpider):
     def search(self, term: str, skip: int = 0) -> scrapy.Request:
         params = {
             "queryParameters.searchTerm": term,
-            "queryParameters.startDate": self.since.isoformat(),
+            "queryParameters.startDate": self.since_for_term(term, "en").isoformat(),
             "queryParameters.orderBy": "SittingDateDesc",
             "queryParameters.take": PAGE_SIZE,
             "queryParameters.skip": skip,

@@ -34,8 +34,8 @@ class UkParliamentQuestionsSpider(StationwatchSpider):
     country = "GB"
 
     async def start(self):
-        since = self.since.isoformat()
         for term in self.topic.search_terms_for("en"):
+            since = self.since_for_term(term, "en").isoformat()  # this term's topics' window
             # Tabled since, and answered since: an old question answered
             # last night is news too.
             for date_filter in ("tabledWhenFrom", "answeredWhenFrom"):

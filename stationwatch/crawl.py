@@ -27,6 +27,8 @@ import db as database
 from db import runs as runs_table
 from stationwatch.paths import PROJECT_ROOT
 from stationwatch.progress import LOGSTATS_INTERVAL, Progress
+from stationwatch.runs import topic_windows_for
+from stationwatch.topic import format_topic_since, load_topics
 
 ROOT = PROJECT_ROOT  # scrapy.cfg is here: Scrapy runs from it
 DEFAULT_TIMEOUT = 30 * 60  # seconds a single spider may run before it is stopped
@@ -63,9 +65,12 @@ def spider_names() -> list[str]:
     return sorted(_spider_loader()[0].list())
 
 
-def since_argument(spider: str, db_path: str) -> list[str]:
-    """``-a since=YYYY-MM-DD`` for ``spider``: its last complete run's date
-    minus the overlap (db.runs.resume_since), or its first-run date."""
+def since_argument(spider: str, db_path: str, env: dict | None = None) -> list[str]:
+    """``-a since=YYYY-MM-DD -a topic_since=topic:YYYY-MM-DD,...`` for
+    ``spider``: each watched topic's window (its last complete run's date
+    minus the overlap, or the topic's start date when no run asked for it
+    yet: a topic just added back-fills), ``since`` the earliest of them.
+    The topics are those the crawl's environment (``env`` over ours) selects."""
     loader, settings = _spider_loader()
     try:
         default_since = getattr(loader.load(spider), "default_since", None)
@@ -75,10 +80,19 @@ def since_argument(spider: str, db_path: str) -> list[str]:
         return []
     db = database.connect(db_path)
     try:
-        since = runs_table.resume_since(db, spider, default_since, settings.getint("STATIONWATCH_SINCE_OVERLAP_DAYS"))
+        windows = topic_windows_for(db, spider, default_since, settings.getint("STATIONWATCH_SINCE_OVERLAP_DAYS"),
+                                    watched_topics(env))
     finally:
         db.close()
-    return ["-a", f"since={since.isoformat()}"]
+    since = min(windows.values())
+    return ["-a", f"since={since.isoformat()}", "-a", f"topic_since={format_topic_since(windows)}"]
+
+
+def watched_topics(env: dict | None = None):
+    """The topics a crawl with ``env`` (over this process's environment) watches."""
+    environ = {**os.environ, **(env or {})}
+    return load_topics(environ.get("STATIONWATCH_TOPIC") or "", environ.get("STATIONWATCH_TOPICS") or "",
+                       environ.get("STATIONWATCH_TOPICS_DIR") or None)
 
 
 def log_path(log_dir: Path, spider: str, started: str) -> Path:
@@ -94,7 +108,7 @@ def crawl_one(spider: str, db_path: str, log_dir: Path, env: dict | None = None,
     log_file = log_file or log_path(log_dir, spider, started)
     args = list(args or [])
     if not any(str(a).startswith("since=") for a in args):
-        args += since_argument(spider, db_path)
+        args += since_argument(spider, db_path, env)
     command = [sys.executable, "-m", "scrapy", "crawl", spider, *args]
     child_env = {**os.environ, **(env or {}), "STATIONWATCH_DB": str(db_path)}
     reason = None
@@ -202,7 +216,7 @@ def crawl_all(db_path: str, spiders: list[str] | None = None, env: dict | None =
     groups = _slow_first(group_by_host(hosts), _slow_spiders(spiders))
     # Resolved here, before the threads: the spider loader changes directory.
     args = list(args or [])
-    per_spider = {s: args if any(str(a).startswith("since=") for a in args) else args + since_argument(s, db_path)
+    per_spider = {s: args if any(str(a).startswith("since=") for a in args) else args + since_argument(s, db_path, env)
                   for s in spiders}
     progress = progress or Progress(total=len(spiders))
     stop = threading.Event()  # the database cannot be written: start nothing more

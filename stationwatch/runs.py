@@ -209,6 +209,17 @@ def judge(stats: dict, finish_reason: str, usually_yields: bool) -> dict:
     return summary
 
 
+def topic_windows_for(db, spider: str, default_since, overlap_days: int, topics=None) -> dict:
+    """{topic: date to ask from} for a run of ``spider``, for every watched
+    topic (stationwatch.topic.load_topics()): a topic's start date is its
+    file's ``since``, else the spider's ``default_since``."""
+    from stationwatch.topic import load_topics
+
+    topics = topics if topics is not None else load_topics()
+    starts = {topic.name: topic.since or default_since for topic in topics}
+    return runs_table.topic_windows(db, spider, starts, overlap_days)
+
+
 class RunRecorder:
     def __init__(self, crawler):
         self.crawler = crawler
@@ -235,15 +246,19 @@ class RunRecorder:
             interrupted = runs_table.mark_interrupted(db, spider.name)
             if interrupted:
                 spider.logger.warning("%d earlier run(s) of %s never finished: marked failed", interrupted, spider.name)
-            if getattr(spider, "since_arg", False) is None:
-                # A bare `scrapy crawl NAME`: resume from the last complete
-                # run, resolved here (beside the store), not in the spider.
-                # spider_opened comes before the engine first iterates start().
-                spider.since = runs_table.resume_since(
+            if getattr(spider, "since_arg", False) is None and not getattr(spider, "topic_since", None):
+                # A bare `scrapy crawl NAME`: resume each topic from its last
+                # complete run, resolved here (beside the store), not in the
+                # spider. spider_opened comes before the engine first iterates start().
+                spider.topic_since = topic_windows_for(
                     db, spider.name, spider.default_since,
-                    self.crawler.settings.getint("STATIONWATCH_SINCE_OVERLAP_DAYS"))
+                    self.crawler.settings.getint("STATIONWATCH_SINCE_OVERLAP_DAYS"), spider.topic)
+                spider.since = min(spider.topic_since.values())
             since = getattr(spider, "since", None)
-            self.run_id = runs_table.start_run(db, spider.name, since.isoformat() if since else None)
+            topics = {}
+            if hasattr(spider, "since_for_topic"):
+                topics = {name: spider.since_for_topic(name).isoformat() for name in spider.topic.names}
+            self.run_id = runs_table.start_run(db, spider.name, since.isoformat() if since else None, topics)
         finally:
             db.close()
         self.crawler.stats.set_value(Stat.RUN_ID, self.run_id)

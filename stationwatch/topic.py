@@ -431,3 +431,22 @@ def load_topics(single: str | None = None, names=None, directory: str | os.PathL
     directory = directory or os.environ.get("STATIONWATCH_TOPICS_DIR") or None
     return _load_topic_set(str(single) if single else None, tuple(names) if names else None,
                            str(directory) if directory else None)
+
+
+def parse_topic_since(value) -> dict[str, dt.date]:
+    """``"topic_a:2026-11-30,topic_b:2019-01-01"`` (the crawl runner's
+    ``-a topic_since=``) as {topic: date}; empty when not given."""
+    if not value:
+        return {}
+    if isinstance(value, dict):
+        return {name: d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)) for name, d in value.items()}
+    windows = {}
+    for part in str(value).split(","):
+        if part.strip():
+            name, _, date = part.strip().partition(":")
+            windows[name.strip()] = dt.date.fromisoformat(date.strip())
+    return windows
+
+
+def format_topic_since(windows: dict[str, dt.date]) -> str:
+    return ",".join(f"{name}:{date.isoformat()}" for name, date in windows.items())
