@@ -52,6 +52,13 @@ BODY_TYPES = ("House of Commons", "Senate", "Ministry of Foreign Affairs", "Mini
 KINDS = ("written_question", "written_answer", "written_statement", "debate_contribution", "press_release",
          "briefing", "article", "oral_question", "letter", "report")
 PLANTED = (("qingtian", 0.003), ("rotterdam", 0.03))
+# Japanese and Korean statements (about 1% each) are written in made-up
+# runs of kana and kanji / Hangul syllables (their own random generator, so
+# every other row is what it was before they existed); a third of them
+# carry the word for police inside a longer word: 0.3% of all statements.
+CJK_TEXT = {"JP": ("海外警察拠点", "のにをはがでとも中国日本政府外務省答弁質問書類関係調査事実確認"),
+            "KR": ("비밀경찰서는", "의에를은는이가중국한국정부외교부대변인질문답변관련조사사실확인")}
+CJK_PLANTED_RATE = 1 / 3
 PAGES = {
     "table page (5 default facets, newest first)": "/{db}/statements",
     "table page filtered (country=NL)": "/{db}/statements?country=NL",
@@ -59,6 +66,8 @@ PAGES = {
     "search page /search?q=rotterdam (3%)": "/{db}/search?q=rotterdam",
     "faceted search _search=qingtian (0.3%)": "/{db}/statements?_search=qingtian",
     "faceted search _search=rotterdam (3%)": "/{db}/statements?_search=rotterdam",
+    "search page /search?q=警察 (0.3%, in a word)": "/{db}/search?q=警察",
+    "faceted search _search=경찰 (0.3%, in a word)": "/{db}/statements?_search=경찰",
     "timeline chart /-/timeline": "/-/timeline",
 }
 
@@ -70,6 +79,17 @@ def words(rng: random.Random, count: int) -> list[str]:
     while len(out) < count:
         out.add("".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))))
     return sorted(out)
+
+
+def cjk_text(rng: random.Random, planted: str, characters: str) -> str:
+    """Runs of 5 to 30 characters drawn from ``characters``, separated by
+    punctuation; ``planted`` inside one of them for CJK_PLANTED_RATE of texts."""
+    runs = ["".join(rng.choices(characters, k=rng.randint(5, 30))) for _ in range(rng.randint(4, 10))]
+    if rng.random() < CJK_PLANTED_RATE:
+        i = rng.randrange(len(runs))
+        cut = rng.randint(1, len(runs[i]) - 1)
+        runs[i] = runs[i][:cut] + planted + runs[i][cut:]
+    return "。".join(runs) + "。"
 
 
 def synthetic_rows(rows: int, seed: int = 8):
@@ -85,10 +105,13 @@ def synthetic_rows(rows: int, seed: int = 8):
     kinds, kind_weights = zip(*SOURCE_KINDS)
     start = dt.date(2022, 9, 1).toordinal()
     span = dt.date(2026, 11, 26).toordinal() - start
+    cjk_rng = random.Random(seed + 1)
     for n in range(1, rows + 1):
         country = rng.choices(COUNTRIES, country_weights)[0]
         source_kind = rng.choices(kinds, kind_weights)[0]
         text = " ".join(rng.choice(sentences) for _ in range(rng.randint(3, 6)))
+        if country in CJK_TEXT:
+            text = cjk_text(cjk_rng, *CJK_TEXT[country])
         for word, rate in PLANTED:
             if rng.random() < rate:
                 text += f" {word}"
@@ -137,7 +160,10 @@ def build(path: Path, rows: int) -> None:
         with conn:
             conn.executemany(insert, batch)
     loaded = time.perf_counter()
-    db["statements"].rebuild_fts()
+    # db.bulk.end_load's way: one 'rebuild' of the index (sqlite-utils' rebuild_fts()
+    # does not find an index whose content is a view, m015).
+    with conn:
+        conn.execute("INSERT INTO statements_fts (statements_fts) VALUES ('rebuild')")
     with conn:
         for _, sql in triggers:
             conn.execute(sql)
