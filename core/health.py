@@ -37,6 +37,8 @@ class Stat(StrEnum):
     ARCHIVED = _PREFIX + "archived_responses"
     # pipelines/store.py: a batch that could not be written
     STORE_ERRORS = _PREFIX + "store_errors"
+    # press quotes nobody could be named for, newly kept for review (unattributed_quotes)
+    UNATTRIBUTED_KEPT = _PREFIX + "unattributed_quotes_kept"
     # pages a source took down since an earlier run (china_mfa)
     REMOVED_PAGES = _PREFIX + "removed_pages"
     # What the store did with each candidate (one per Outcome)

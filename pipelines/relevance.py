@@ -12,6 +12,7 @@ matching topic's (in topic order), as before there were several.
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
+from stationwatch.items import UnattributedQuote
 from stationwatch.topic import load_topics
 
 
@@ -26,6 +27,8 @@ class RelevancePipeline:
                    settings.get("STATIONWATCH_TOPICS_DIR"))
 
     def process_item(self, item):
+        if isinstance(item, UnattributedQuote):  # its article was judged on topic
+            return item
         adapter = ItemAdapter(item)
         # An answer rarely repeats the topic's words: its question (context) does.
         # The excerpt still quotes the statement itself, not its title or question.

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from itemadapter import ItemAdapter
 
 from core.health import Outcome, Stat, dedupe_stat
 import db as database
-from db.store import StatementStore
+from db.store import StatementStore, save_unattributed
 from stationwatch.archive import archive_for
+from stationwatch.items import UnattributedQuote
 
 
 class StorePipeline:
@@ -21,6 +24,8 @@ class StorePipeline:
     recorder reads them), and how duplicates were found under
     ``dedupe_stat("exact" | "near" | "official_over_press")``. A new document version's response goes to the
     run's WARC archive (stationwatch/archive.py) when the archive is on.
+    Press quotes nobody could be named for (``UnattributedQuote``) go to
+    ``unattributed_quotes`` in the same transaction, never to statements.
     """
 
     def __init__(self, crawler):
@@ -29,6 +34,7 @@ class StorePipeline:
         self.db_path = crawler.settings.get("STATIONWATCH_DB")
         self.batch_size = crawler.settings.getint("STATIONWATCH_STORE_BATCH", 100)
         self.buffer: list[dict] = []
+        self.unattributed: list[dict] = []
         self.db = None
 
     @classmethod
@@ -39,6 +45,9 @@ class StorePipeline:
         self.db = database.connect(self.db_path)
 
     def process_item(self, item):
+        if isinstance(item, UnattributedQuote):
+            self.unattributed.append(asdict(item))
+            return item
         # A shallow copy: asdict() converts every nested value too, which
         # cost as much as the near-duplicate check.
         self.buffer.append(dict(ItemAdapter(item).items()))
@@ -53,12 +62,14 @@ class StorePipeline:
         return lambda item: archive.archive(item.get("fetch_url") or item.get("url"))
 
     def flush(self) -> None:
-        if not self.buffer:
+        if not self.buffer and not self.unattributed:
             return
-        store = StatementStore(self.db, run_id=self.stats.get_value(Stat.RUN_ID), archiver=self._archiver())
+        run_id = self.stats.get_value(Stat.RUN_ID)
+        store = StatementStore(self.db, run_id=run_id, archiver=self._archiver())
         try:
             with database.write_transaction(self.db):
                 outcomes = [store.save(candidate) for candidate in self.buffer]
+                kept = save_unattributed(self.db, self.unattributed, run_id=run_id)
         except Exception:
             # Nothing of the batch was written: the conditional-request
             # middleware must not record these pages as seen.
@@ -66,6 +77,9 @@ class StorePipeline:
             raise
         finally:
             self.buffer.clear()
+            self.unattributed.clear()
+        if kept:
+            self.stats.inc_value(Stat.UNATTRIBUTED_KEPT, kept)
         for outcome in outcomes:
             self.stats.inc_value(Outcome(outcome).stat)
         for detail, count in store.details.items():

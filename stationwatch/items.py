@@ -53,3 +53,20 @@ class Statement:
     @property
     def official(self) -> bool:
         return is_official(self.source_kind)
+
+
+@dataclass
+class UnattributedQuote:
+    """A quote in an article on the topic whose speaker could not be told with
+    confidence (issue #18). Never a statement: precision comes first. The
+    pipelines pass it by; the store keeps it in ``unattributed_quotes`` so a
+    person can review what attribution left out."""
+
+    source: str
+    outlet: str
+    url: str
+    title: str
+    published: Optional[str]
+    language: str
+    text: str
+    paragraph: Optional[str] = None

@@ -5,11 +5,14 @@ RECONSTRUCTED around real articles' titles, links and dates, and the
 articles are real text in RECONSTRUCTED markup (see the PROVENANCE.md files).
 """
 
+import json
 from pathlib import Path
 
 import pytest
 from scrapy.http import HtmlResponse, Request, XmlResponse
 
+import db as database
+from core.health import Stat
 from spiders.press_feeds import Feed, PressFeedsSpider, load_feeds
 from stationwatch.items import Statement
 from tests.helpers import FIXTURES, collect, make_spider, replay_crawl
@@ -181,6 +184,14 @@ def test_end_to_end_through_the_replay_server(tmp_path):
         ("Department of Foreign Affairs spokesperson", "Echo Live", "https://www.echolive.ie/nationalnews/arid-40993718.html")]
     assert any(r["kind"] == "reported_action" and r["outlet"] == "Newstalk" for r in rows)
     assert not any("bbc.co.uk" in r["url"] for r in rows)  # off-topic feed items were never fetched
+    # Quotes nobody could be named for are kept for review, apart from the statements (#18).
+    conn = database.connect(tmp_path / "t.db")
+    kept = list(conn.query("SELECT * FROM unattributed_quotes"))
+    conn.close()
+    assert kept and all(q["run_id"] == run["id"] and q["source"] == SOURCE for q in kept)
+    assert all(q["url"].startswith("https://") and q["text"] for q in kept)
+    assert not {q["text_hash"] for q in kept} & {r["text_hash"] for r in rows}
+    assert json.loads(run["stats"])[Stat.UNATTRIBUTED_KEPT] == len(kept)
 
 
 def test_a_gone_feed_is_its_layout_change(spider):

@@ -55,18 +55,20 @@ def article_statements(article: Article, *, source: str, outlet: str, url: str, 
         actions = len(found.of("official", "reported_action"))
         if actions:
             stats.inc_value(press_stat("reported_actions"), actions)
-    if unattributed is not None:
-        # For review (db.store.save_unattributed, table unattributed_quotes): never statements.
+    article_passage, on_topic = "", True
+    if topic is not None:
+        judgement = topic.judge(article.title + "\n\n" + article.text)
+        on_topic = judgement.relevant
+        article_passage = judgement.excerpt or "" if judgement.relevant else ""
+    if unattributed is not None and on_topic:
+        # For review (db.store.save_unattributed, table unattributed_quotes): never
+        # statements; only from articles about a watched topic, or the table is noise.
         unattributed += [
             {"source": source, "outlet": outlet, "url": url, "title": article.title,
              "published": article.published or fallback_date, "language": language, "text": q.text,
              "paragraph": q.paragraph}
             for q in found.of("unattributed")
         ]
-    article_passage = ""
-    if topic is not None:
-        judgement = topic.judge(article.title + "\n\n" + article.text)
-        article_passage = judgement.excerpt or "" if judgement.relevant else ""
     article_key = _short_hash(url)
     items = []
     for found_item in found.official:
