@@ -192,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--timeout", type=float, default=crawl.DEFAULT_TIMEOUT,
                         help="seconds a spider may run before it is stopped and recorded as failed")
     parser.add_argument("--jobs", type=int, help="sources crawled at once, sources of one host one after the"
-                        f" other (default: STATIONWATCH_JOBS or {crawl.DEFAULT_JOBS})")
+                        f" other (default: STATIONWATCH_JOBS or {crawl.DEFAULT_JOBS}; --replay: {crawl.REPLAY_JOBS}, one per core)")
     parser.add_argument("--replay", action="store_true",
                         help="crawl recorded responses from a local replay server (the offline demo)")
     return parser
@@ -218,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
         def job(scheduled: bool = True):
             due = latest_fire_time(trigger, dt.datetime.now(trigger.timezone)) if scheduled else None
             return run_cycle(db_path, spiders=args.spider, timeout=args.timeout, env=env,
-                             scheduled_for=due.isoformat() if due else None, jobs=args.jobs)
+                             scheduled_for=due.isoformat() if due else None,
+                             jobs=args.jobs or (crawl.default_jobs(replay=True) if args.replay else None))
 
         if args.once:
             result = job(scheduled=False)

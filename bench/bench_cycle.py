@@ -12,7 +12,7 @@ Two cycles run, each into a fresh database:
 - ``--jobs 1``: one source after the other. Each source runs alone here, so
   its time in this cycle is its time alone; the slowest of them is the
   figure the concurrent cycle is compared with.
-- ``--jobs N`` (default STATIONWATCH_JOBS or 2): the cycle as it runs.
+- ``--jobs N`` (default STATIONWATCH_JOBS or 8): the cycle as it runs.
 
 The window is a nightly one (``-a since=`` two days ago, as the scheduler
 asks after a complete run; listing walkers stop at their first old page):

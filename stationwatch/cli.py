@@ -28,7 +28,8 @@ def cmd_demo(args) -> int:
     db_path = args.db or "data/demo.db"
     with ReplayServer() as server:
         print(f"replaying recorded responses from {server.url} into {db_path}")
-        runs = crawl.crawl_all(db_path, spiders=args.spider or None, timeout=args.timeout, jobs=args.jobs,
+        runs = crawl.crawl_all(db_path, spiders=args.spider or None, timeout=args.timeout,
+                               jobs=args.jobs or crawl.default_jobs(replay=True),
                                env={**replay_env(server.url),
                                     # api.data.gov's documented public demo key (govinfo); a
                                     # real key from the environment wins.
@@ -112,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--spider", action="append", help="only this spider (repeatable)")
         p.add_argument("--timeout", type=float, default=crawl.DEFAULT_TIMEOUT, help="seconds per spider")
         p.add_argument("--jobs", type=int, help=f"sources crawled at once, sources of one host one after"
-                       f" the other (default: STATIONWATCH_JOBS or {crawl.DEFAULT_JOBS})")
+                       f" the other (default: STATIONWATCH_JOBS or {crawl.DEFAULT_JOBS}; demo: {crawl.REPLAY_JOBS}, one per core)")
         p.set_defaults(func=func)
     p = sub.add_parser("digest", help=cmd_digest.__doc__.splitlines()[0])
     p.add_argument("--db", help="SQLite file (default: STATIONWATCH_DB or data/stationwatch.db)")

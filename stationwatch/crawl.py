@@ -5,7 +5,8 @@ subprocess; its log goes to data/logs/. The outcome of each crawl is read
 from the `runs` table (judged from Scrapy's stats), never from the exit code.
 
 A spider waits mostly on politeness delays and the network, so several run
-at once (``jobs``, default STATIONWATCH_JOBS or 2): the cycle lasts about as
+at once (``jobs``, default STATIONWATCH_JOBS or 8; a replay, which waits on
+nothing, as many as there are cores): the cycle lasts about as
 long as its slowest source, not the sum of them all. Politeness stays per
 host: spiders whose allowed_domains share a host are one group, and a
 group's spiders run one after the other (each still its own process, time
@@ -32,7 +33,12 @@ from stationwatch.topic import format_topic_since, load_topics
 
 ROOT = PROJECT_ROOT  # scrapy.cfg is here: Scrapy runs from it
 DEFAULT_TIMEOUT = 30 * 60  # seconds a single spider may run before it is stopped
-DEFAULT_JOBS = 2  # sources crawled at once: they wait on the network, not the 2 cores
+# Sources crawled at once. Live, they wait on the network and politeness
+# delays, not the CPU: bench/bench_cycle.py on 2 cores, 28 sources, measured
+# 1.29 x the slowest source alone with 8 (4.0 x with 2). Replayed answers
+# arrive at once, so a replay is CPU-bound: one per core.
+DEFAULT_JOBS = 8
+REPLAY_JOBS = os.cpu_count() or 2
 
 
 class DatabaseUnwritable(RuntimeError):
@@ -135,9 +141,9 @@ def crawl_one(spider: str, db_path: str, log_dir: Path, env: dict | None = None,
     return code
 
 
-def default_jobs() -> int:
-    """STATIONWATCH_JOBS, else DEFAULT_JOBS."""
-    return int(os.environ.get("STATIONWATCH_JOBS") or DEFAULT_JOBS)
+def default_jobs(replay: bool = False) -> int:
+    """STATIONWATCH_JOBS, else DEFAULT_JOBS (REPLAY_JOBS for a replayed crawl)."""
+    return int(os.environ.get("STATIONWATCH_JOBS") or (REPLAY_JOBS if replay else DEFAULT_JOBS))
 
 
 def spider_domains(spiders: list[str]) -> dict[str, list[str]]:
