@@ -235,6 +235,10 @@ class NormalizePipeline:
         for name in ("speaker", "speaker_role", "body"):
             if adapter.get(name):
                 adapter[name] = " ".join(str(adapter[name]).split())
+        # A field of whitespace only ("\r") passed the check above and is empty now.
+        blank = [name for name in REQUIRED if not str(adapter.get(name) or "").strip()]
+        if blank:
+            raise DropItem(f"blank {', '.join(blank)}: {adapter.get('url') or adapter.get('record_id')}")
         if adapter.get("speaker"):
             # One person, one speaker: the canonical name; the source's spelling beside it.
             adapter["speaker_as_written"] = adapter["speaker"]

@@ -73,6 +73,7 @@ def test_pipeline_cleans_a_candidate():
     ({"record_id": ""}, "missing record_id"),
     ({"text": "<p> </p>"}, "empty text"),
     ({"published": "not a date at all"}, "unreadable date"),
+    ({"body": "\r"}, "blank body"),  # found by tests/test_fuzz.py
 ])
 def test_pipeline_drops_bad_candidates_with_a_reason(overrides, reason):
     with pytest.raises(DropItem, match=reason):
