@@ -50,16 +50,20 @@ class GuardianSpider(StationwatchSpider):
 
     async def start(self):
         key = os.environ[KEY_ENV]
-        for term in self.topic.search_terms_for("en"):
-            yield self.search(term, key, 1)
+        # The Content API's q takes quoted phrases joined by OR: one query
+        # for every topic's terms that share a start date (a topic just
+        # added asks from its own, so it is a second query), not one per term.
+        for since, terms in self.search_groups("en"):
+            yield self.search(" OR ".join(f'"{term}"' for term in terms), key, 1, since)
 
-    def search(self, term: str, key: str, page: int) -> scrapy.Request:
-        params = {"q": f'"{term}"', "from-date": self.since.isoformat(), "order-by": "newest",
+    def search(self, term: str, key: str, page: int, since=None) -> scrapy.Request:
+        since = since or self.since
+        params = {"q": term, "from-date": since.isoformat(), "order-by": "newest",
                   "page-size": PAGE_SIZE, "page": page, "show-fields": FIELDS, "api-key": key}
         return scrapy.Request(f"{API}?{urlencode(params)}", callback=self.parse_search,
-                              cb_kwargs={"term": term, "key": key, "page": page})
+                              cb_kwargs={"term": term, "key": key, "page": page, "since": since})
 
-    def parse_search(self, response, term: str, key: str, page: int):
+    def parse_search(self, response, term: str, key: str, page: int, since=None):
         data = self.json_or_layout_error(response, "response")
         if data is None:
             return
@@ -74,7 +78,7 @@ class GuardianSpider(StationwatchSpider):
             self.seen.add(result.get("id"))
             yield from self.statements(result)
         if body.get("currentPage", page) < body.get("pages", 0):
-            yield self.search(term, key, page + 1)
+            yield self.search(term, key, page + 1, since)
 
     def statements(self, result: dict):
         fields = result.get("fields") or {}

@@ -36,9 +36,16 @@ def uk_server(robots: bytes = b"User-agent: *\nAllow: /\n", also: tuple[str, ...
 
 
 def fault_on_searches(server: ReplayServer, **entry) -> None:
-    """Both searches (questions, statements) answer with the fault."""
+    """Both searches (questions, statements) answer with the fault, for
+    every search term of every topic (a recorded answer for one term, such
+    as the Confucius Institutes search, names more parameters and would
+    otherwise win over the fault)."""
+    from stationwatch.topic import load_topics
+
     for path in (QUESTIONS, STATEMENTS):
         server.add(Entry("https", HOST, path, [("skip", "0")], **entry))
+        for term in load_topics(single="", names="").search_terms_for("en"):
+            server.add(Entry("https", HOST, path, [("searchTerm", term), ("skip", "0")], **entry))
 
 
 def latest_run(db_path) -> dict:

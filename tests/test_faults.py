@@ -24,6 +24,7 @@ from stationwatch.digest import build_digest, render
 from stationwatch.replay import Entry, ReplayServer, replay_env
 from tests.faults import (HOST, JSON, QUESTIONS, QUICK, SOURCE, STATEMENTS, fault_on_searches, latest_run,
                           many_questions, messages, uk_server, wal_frames)
+from stationwatch.topic import load_topics
 from tests.helpers import FIXTURES, ROOT, run_scrapy
 
 
@@ -68,13 +69,20 @@ def writer_in_transaction(reader: sqlite3.Connection) -> bool:
     return False
 
 
+# Searches a uk_parliament_questions run asks: questions tabled and answered,
+# and statements, for each search term of every topic.
+SEARCHES = 3 * len(load_topics(single="", names="").search_terms_for("en"))
+# The Confucius Institutes search's recorded answer: two questions and their answers.
+CONFUCIUS_RECORDED = 4
+
 # SIGKILL in the middle of storing ---------------------------------------------
 
 def test_sigkill_while_a_batch_is_being_stored_loses_nothing(tmp_path):
     db_path = tmp_path / "stationwatch.db"
     database.connect(db_path).close()
     with uk_server() as server:
-        # 240 answered questions = 481 statements with the recorded statement;
+        # 240 answered questions = 481 statements with the recorded statement
+        # (and the 4 of the Confucius Institutes search: TOTAL);
         # batches of 160 large texts: each is several MB, more than SQLite's
         # page cache, so a batch spills into the WAL before it commits.
         many_questions(server, 240, words=2000)
@@ -117,9 +125,10 @@ def test_sigkill_while_a_batch_is_being_stored_loses_nothing(tmp_path):
     killed, finished = rows(db_path, "SELECT status, finish_reason, new, unchanged FROM runs ORDER BY id")
     assert (killed["status"], killed["finish_reason"]) == ("failed", "interrupted")
     assert finished["status"] == "ok"
-    assert (finished["new"], finished["unchanged"]) == (481 - len(after), len(after))
-    assert count(db_path, "SELECT COUNT(*) FROM statements") == 481
-    assert count(db_path, "SELECT COUNT(DISTINCT source || '/' || record_id) FROM statements") == 481
+    total = 481 + CONFUCIUS_RECORDED
+    assert (finished["new"], finished["unchanged"]) == (total - len(after), len(after))
+    assert count(db_path, "SELECT COUNT(*) FROM statements") == total
+    assert count(db_path, "SELECT COUNT(DISTINCT source || '/' || record_id) FROM statements") == total
     assert integrity(db_path) == "ok"
     assert_every_statement_whole(db_path)
     # The next digest lists every statement, each once.
@@ -140,9 +149,9 @@ FAULTS = {
     "503 Retry-After": (dict(body=b"busy", status=503, headers={**JSON, "Retry-After": "1"}), [],
                         "503 Service Unavailable"),
     "429 Retry-After": (dict(body=b"slow down", status=429, headers={**JSON, "Retry-After": "1"}), [], "429"),
-    # 15 searches that each hang 1 s twice: asked 16 at a time here so the
+    # 21 searches (7 terms) that each hang 1 s twice: asked 24 at a time here so the
     # test takes seconds (a setting for 127.0.0.1 only).
-    "timeout": (dict(body=b"{}", headers=JSON, delay=3), ["-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16"],
+    "timeout": (dict(body=b"{}", headers=JSON, delay=3), ["-s", "CONCURRENT_REQUESTS_PER_DOMAIN=24"],
                 "took longer than 1.0 seconds"),
     "connection reset": (dict(reset=True), [], "Connection to the other side was lost"),
     "empty 200": (dict(body=b"", headers=JSON), [], "empty 200 response"),
@@ -168,9 +177,9 @@ def test_a_failing_source_is_retried_politely_then_recorded_as_failed(fault, db_
     if fault == "connection reset":
         # Twisted's connection pool itself re-sends a GET once when a reused
         # keep-alive connection drops: 2 or 3 attempts, never more.
-        assert len(searches) == 15 and attempts[0] >= 2 and attempts[-1] <= 3
+        assert len(searches) == SEARCHES and attempts[0] >= 2 and attempts[-1] <= 3
     else:
-        assert len(searches) == 15 and attempts == [2]
+        assert len(searches) == SEARCHES and attempts == [2]
     if "Retry-After" in fault:
         # The retry waited what the site asked (1 s), not the 0.05 s replay backoff.
         assert all(times[1] - times[0] >= 0.95 for times in searches.values())
@@ -186,7 +195,7 @@ def test_a_retry_after_longer_than_the_cap_is_not_waited_for(db_path):
     assert run["status"] == "failed"
     assert "Retry-After 3600s (over our 2s cap)" in messages(run)[0]
     searched = [path for path, _ in server.requests if f"{QUESTIONS}?" in path or f"{STATEMENTS}?" in path]
-    assert len(searched) == len(set(searched)) == 15  # asked once each: no retry an hour early
+    assert len(searched) == len(set(searched)) == SEARCHES  # asked once each: no retry an hour early
 
 
 def test_one_source_failing_leaves_the_others_alone_and_the_digest_names_it(tmp_path):
@@ -296,8 +305,8 @@ def test_disk_full_is_a_clear_failure_and_nothing_is_half_written(tmp_path):
 
         again = stationwatch_run(db_path, env=replay)  # space again
         assert again.returncode == 0, again.stdout + again.stderr
-    assert count(db_path, "SELECT COUNT(*) FROM statements") == 1 + 2 * 120
-    assert count(db_path, "SELECT COUNT(DISTINCT record_id) FROM statements") == 1 + 2 * 120
+    assert count(db_path, "SELECT COUNT(*) FROM statements") == 1 + 2 * 120 + CONFUCIUS_RECORDED
+    assert count(db_path, "SELECT COUNT(DISTINCT record_id) FROM statements") == 1 + 2 * 120 + CONFUCIUS_RECORDED
 
 
 def _without_write_permission_override():

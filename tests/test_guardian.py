@@ -36,11 +36,13 @@ def test_without_a_key_nothing_is_asked_and_the_log_says_why(monkeypatch, caplog
     assert f"guardian skipped: {reason}" in [r.message for r in caplog.records]
 
 
-def test_start_searches_each_term_as_a_phrase_from_since(spider):
+def test_start_searches_every_term_as_a_phrase_in_one_or_query_from_since(spider):
     requests = collect(spider.start())
-    assert len(requests) == len(spider.topic.search_terms_for("en"))
+    assert len(requests) == 1  # every topic's terms share the start date: one query, not one per term
     query = parse_qs(urlsplit(requests[0].url).query)
-    assert query["q"] == ['"police service stations"']
+    terms = spider.topic.search_terms_for("en")
+    assert query["q"] == [" OR ".join(f'"{t}"' for t in terms)]
+    assert '"police service stations"' in query["q"][0] and '"Confucius Institutes"' in query["q"][0]
     assert query["from-date"] == ["2022-09-01"] and query["api-key"] == ["test"]
     assert query["show-fields"] == ["headline,byline,body,trailText"] and query["page"] == ["1"]
 
@@ -84,3 +86,17 @@ def test_end_to_end_through_the_replay_server(tmp_path):
     (run,) = crawled.runs
     assert [r["speaker"] for r in rows] == ["Tom Tugendhat", "Home Office spokesperson"]
     assert run["status"] == "ok" and run["new"] == 2
+
+
+def test_a_topic_with_its_own_window_gets_its_own_or_query(spider):
+    """Windows per topic: a topic added since the last run asks from its
+    start date in a query of its own; the others keep theirs."""
+    spider = make_spider(GuardianSpider, since="2019-01-01",
+                         topic_since="overseas_police_stations:2026-11-30,confucius_institutes:2019-01-01")
+    topic = spider.topic
+    requests = collect(spider.start())
+    queries = [parse_qs(urlsplit(r.url).query) for r in requests]
+    assert [(q["from-date"][0], q["q"][0]) for q in queries] == [
+        ("2019-01-01", " OR ".join(f'"{t}"' for t in topic.search_terms_for("en", topics=["confucius_institutes"]))),
+        ("2026-11-30", " OR ".join(f'"{t}"' for t in topic.search_terms_for("en", topics=["overseas_police_stations"]))),
+    ]

@@ -89,15 +89,26 @@ def test_validators_are_kept_only_when_the_run_finished(server, db_path):
         conn.close()
 
 
+def _statement_searches(server, first: int = 0) -> dict[str, str]:
+    """{search term: madeWhenFrom} of the written-statement searches asked."""
+    searches = [parse_qs(urlsplit(path).query) for path, _ in server.requests[first:] if "/statements?" in path]
+    return {q["searchTerm"][0]: q["madeWhenFrom"][0] for q in searches}
+
+
 def test_search_is_asked_from_the_last_successful_run(server, db_path):
     crawl(server, db_path)
-    assert latest_run(db_path)["since"] == "2022-09-01"
+    # A first run: each topic from its start date (the police stations from
+    # the spider's 2022-09-01, the Confucius Institutes from their file's
+    # 2019-01-01); the run's since is the earliest.
+    assert latest_run(db_path)["since"] == "2019-01-01"
+    first = _statement_searches(server)
+    assert first["Chinese police stations"] == "2022-09-01" and first["Confucius Institutes"] == "2019-01-01"
+    asked = len(server.requests)
     crawl(server, db_path)
     run = latest_run(db_path)
     expected = (dt.date.fromisoformat(run["started_at"][:10]) - dt.timedelta(days=2)).isoformat()
     assert run["since"] == expected
-    searches = [parse_qs(urlsplit(path).query) for path, _ in server.requests if "/statements?" in path]
-    assert searches[-1]["madeWhenFrom"] == [expected]
+    assert set(_statement_searches(server, asked).values()) == {expected}
 
 
 def middleware_for(db_path):

@@ -70,7 +70,7 @@ def test_start_asks_for_names_then_every_year_to_today():
     years = list(spider.parse_members(response_for(SOURCE, "members.RECONSTRUCTED.json", f"{API}/members")))
     assert [r.cb_kwargs["year"] for r in years] == list(range(2022, dt.date.today().year + 1))
     assert years[0].url == f"{API}/motionsquestionsanswersquestions?year=2022"
-    assert spider.members == {"0": "Asking Placeholder", "1771": "Eleanor Scott"}
+    assert spider.members == {"0": "Asking Placeholder", "1771": "Eleanor Scott", "999001": "Willie Rennie"}
 
 
 def test_real_members_record_gives_the_whole_name():
@@ -264,18 +264,24 @@ def test_end_to_end_crawl_stores_the_question_and_the_first_ministers_answers(tm
     (run,) = [r for r in crawled.runs if r["spider"] == SOURCE]
     assert [(r["kind"], r["speaker"], r["record_id"]) for r in rows] == [
         ("oral_question", "Asking Placeholder", "question:S6F-00000"),
+        # Willie Rennie's written question on Confucius Institutes (real text, 2022): the second topic.
+        ("written_question", "Willie Rennie", "question:S6W-07562"),
+        ("written_answer", "Jamie Hepburn", "answer:S6W-07562"),
         ("oral_answer", "Nicola Sturgeon", "or:13942:orc_1011"),
         ("oral_question", "Ross Greer", "or:13942:orc_1012"),
         ("oral_answer", "Nicola Sturgeon", "or:13942:orc_1013"),
     ]
-    lodged, answer, supplementary, its_answer = rows
+    assert [json.loads(r["topics"]) for r in rows[1:3]] == [["confucius_institutes"]] * 2
+    assert {json.loads(r["topics"])[0] for r in rows[:1] + rows[3:]} == {"overseas_police_stations"}
+    lodged, _, _, answer, supplementary, its_answer = rows
     assert answer["question_id"] == lodged["id"]  # the answer in the chamber, linked to the lodged question
     assert its_answer["question_id"] == supplementary["id"]
     assert answer["text"].startswith("… that those reports are deeply concerning")
     assert answer["url"] == f"{OR}/meeting-of-parliament-27-10-2022?iob=126367&meeting=13942"  # canonical: sorted
     assert answer["published"] == "2022-10-27"
     assert run["status"] == "ok"
-    # 9 real 2016 statements and the off-topic FMQs exchange dropped; the lodged question read out passed over.
-    assert (run["new"], run["records"]) == (4, 17)
+    # 9 real 2016 statements, the off-topic FMQs exchange and the real distractor (Chinese influence in
+    # universities, no Confucius Institute named: question and answer) dropped; the lodged question read out passed over.
+    assert (run["new"], run["records"]) == (6, 21)
     asked = {path for path, _ in crawled.requests}
     assert any("search-what-was-said-in-parliament?" in p for p in asked)

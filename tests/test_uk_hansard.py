@@ -83,8 +83,8 @@ def test_empty_result_yields_nothing_and_no_layout_error(spider):
 def test_a_debate_yields_one_candidate_per_contribution(contributions):
     assert all(isinstance(c, Statement) for c in contributions)
     assert [c.speaker for c in contributions] == [
-        "Alicia Kearns", "Mr Speaker", "Tom Tugendhat", "Hilary Benn", "Tom Tugendhat"]
-    assert len({c.record_id for c in contributions}) == 5
+        "Alicia Kearns", "Mr Speaker", "Tom Tugendhat", "Hilary Benn", "Tom Tugendhat", "Stewart Malcolm McDonald"]
+    assert len({c.record_id for c in contributions}) == 6
     assert len({c.raw for c in contributions}) == 1  # one debate, one document
 
 
@@ -235,8 +235,14 @@ def test_end_to_end_crawl_stores_the_urgent_question(tmp_path):
     rows = [r for r in crawled.statements if r["source"] == "uk_hansard"]
     run = [r for r in crawled.runs if r["spider"] == "uk_hansard"]
     # The title is on topic, so every contribution of the urgent question is kept.
-    assert [r["speaker"] for r in rows] == ["Alicia Kearns", "Mr Speaker", "Tom Tugendhat", "Hilary Benn", "Tom Tugendhat"]
+    assert [r["speaker"] for r in rows] == ["Alicia Kearns", "Mr Speaker", "Tom Tugendhat", "Hilary Benn", "Tom Tugendhat",
+                                            "Stewart Malcolm McDonald"]
     assert {r["url"] for r in rows} == {DEBATE_URL}
     assert {r["published"] for r in rows} == {"2022-11-01"}
     assert rows[2]["text"].startswith("Thank you, Mr Speaker.")
-    assert [(r["status"], r["new"]) for r in run] == [("ok", 5)]
+    assert [(r["status"], r["new"]) for r in run] == [("ok", 6)]
+    # Stewart Malcolm McDonald names the Confucius Institutes under a title about the stations:
+    # about both topics, one statement with two tags; the Minister's statement about universities
+    # and academic freedom names no Confucius Institute (a real distractor for that topic).
+    assert [json.loads(r["topics"]) for r in rows] == [["overseas_police_stations"]] * 5 + [
+        ["confucius_institutes", "overseas_police_stations"]]
