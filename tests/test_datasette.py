@@ -47,6 +47,8 @@ def candidate(**fields) -> dict:
     item.setdefault("excerpt", item["text"][:160])
     item["text_hash"] = hashlib.sha256(item["text"].encode()).hexdigest()
     item.setdefault("raw", json.dumps({"text": item["text"]}))
+    item.setdefault("topics", [{"topic": "overseas_police_stations", "matched_terms": item["matched_terms"],
+                                "excerpt": item["excerpt"]}])
     return item
 
 
@@ -218,7 +220,7 @@ def test_statements_table_newest_first_with_default_facets_and_search(ds):
     response = get(ds, "/stationwatch/statements.json?_shape=objects")
     data = response.json()
     assert [r["published"] for r in data["rows"]] == sorted((r["published"] for r in data["rows"]), reverse=True)
-    assert set(data["facet_results"]) == {"country", "source_kind", "body", "kind", "speaker"}
+    assert set(data["facet_results"]) == {"country", "source_kind", "body", "kind", "speaker", "topics"}
     assert {f["value"]: f["count"] for f in data["facet_results"]["country"]["results"]} == {
         "GB": 1, "NL": 1, "US": 1, "CA": 1}
     assert data["suggested_facets"] == []  # suggest_facets off (bench/bench_datasette.py)
@@ -257,7 +259,7 @@ def test_statement_facets_counted_together_only_on_a_search(ds, monkeypatch):
                             ("", False)):
         calls.clear()
         data = get(ds, f"/stationwatch/statements.json?{query}").json()
-        assert set(data["facet_results"]) == {"country", "source_kind", "body", "kind", "speaker"}
+        assert set(data["facet_results"]) == {"country", "source_kind", "body", "kind", "speaker", "topics"}
         assert bool(calls) is together, query
 
 
@@ -483,3 +485,70 @@ def test_facet_sql_counts_several_columns_in_one_query_as_one_query_each_does():
         alone = conn.execute(browse.facet_count_sql(rows_sql, column, 2), [0]).fetchall()
         assert [(value, count) for facet, value, count in together if facet == index] == alone
     assert conn.execute(browse.facet_count_sql(rows_sql, "a", 5), [0]).fetchall() == [("x", 3), ("y", 2), ("z", 1)]
+
+
+# Several topics (#15) -------------------------------------------------------------
+
+CONFUCIUS_TEXT = ("To ask the Scottish Government what assessment it has made of reported concerns that Confucius "
+                  "Institutes may represent a threat to academic freedoms and freedom of expression.")
+
+
+@pytest.fixture(scope="module")
+def two_topics(tmp_path_factory):
+    """The sample, a statement about the Confucius Institutes only, and the
+    US release tagged with that topic too (a statement about both)."""
+    path = tmp_path_factory.mktemp("topics") / "stationwatch.db"
+    build_sample_database(path)
+    conn = database.connect(path)
+    try:
+        store = StatementStore(conn)
+        with conn.atomic():
+            store.save(candidate(source="scottish_parliament", country="GB", body="Scottish Parliament",
+                                 kind="written_question", speaker="Willie Rennie", record_id="question:S6W-07562",
+                                 published=days_ago(1), text=CONFUCIUS_TEXT, matched_terms=["confucius institute"],
+                                 topics=[{"topic": "confucius_institutes", "matched_terms": ["confucius institute"],
+                                          "excerpt": CONFUCIUS_TEXT}]))
+            (us_release,) = conn.execute("SELECT id FROM statements WHERE record_id = 'doj-2023'").fetchone()
+            store.tag(us_release,
+                      [{"topic": "confucius_institutes", "matched_terms": ["prc"], "excerpt": "agents of the PRC"}])
+    finally:
+        conn.close()
+    return serve.build_datasette(path)
+
+
+def test_topic_is_a_facet_and_a_filter_of_the_statements_page(two_topics):
+    data = get(two_topics, "/stationwatch/statements.json?_shape=objects").json()
+    counts = {f["value"]: f["count"] for f in data["facet_results"]["topics"]["results"]}
+    # The Irish Times' quote is the Home Office statement again (one row): 4 statements on the stations.
+    assert counts == {"overseas_police_stations": 4, "confucius_institutes": 2}
+    chosen = get(two_topics, "/stationwatch/statements.json?_shape=objects"
+                             "&topics__arraycontains=confucius_institutes").json()
+    assert sorted(r["source"] for r in chosen["rows"]) == ["scottish_parliament", "us_doj"]
+    # The facet's own link selects the topic the same way.
+    (link,) = [f["toggle_url"] for f in data["facet_results"]["topics"]["results"] if f["value"] == "confucius_institutes"]
+    assert "topics__arraycontains=confucius_institutes" in link
+    # A statement about both is one row, listed under each.
+    police = get(two_topics, "/stationwatch/statements.json?_shape=objects"
+                             "&topics__arraycontains=overseas_police_stations").json()["rows"]
+    assert [r["source"] for r in police].count("us_doj") == 1
+
+
+def test_latest_statements_for_a_topic(two_topics):
+    found = rows(two_topics, "/stationwatch/latest_statements_for_topic?topic=confucius_institutes&days=30")
+    assert [(r["speaker"], json.loads(r["matched_terms"])) for r in found] == [("Willie Rennie", ["confucius institute"])]
+    assert found[0]["excerpt"] == CONFUCIUS_TEXT
+    older = rows(two_topics, "/stationwatch/latest_statements_for_topic?topic=confucius_institutes&days=500")
+    assert [r["source"] for r in older] == ["scottish_parliament", "us_doj"]
+    assert older[1]["excerpt"] == "agents of the PRC"  # this topic's excerpt, not the statement's
+    assert json.loads(older[1]["topics"]) == ["confucius_institutes", "overseas_police_stations"]
+    assert len(rows(two_topics, "/stationwatch/latest_statements_for_topic?topic=overseas_police_stations&days=30")) == 3
+    assert rows(two_topics, "/stationwatch/latest_statements_for_topic?topic=nothing&days=30") == []
+
+
+def test_statement_topics_table_is_described(two_topics):
+    data = get(two_topics, "/stationwatch/statement_topics.json?_shape=objects").json()
+    assert len(data["rows"]) == 6  # 4 statements on the stations, 2 on the institutes, one of them on both
+    metadata = get(two_topics, "/-/metadata.json").json()
+    tables = metadata["databases"]["stationwatch"]["tables"]
+    assert set(tables["statement_topics"]["columns"]) == {"statement_id", "topic", "matched_terms", "excerpt"}
+    assert "topics" in tables["statements"]["columns"]
