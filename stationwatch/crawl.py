@@ -292,6 +292,16 @@ def format_summary(runs: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def format_topics(rows: list[dict]) -> str:
+    """Statements stored per topic (db.topics.statements_per_topic), one
+    line each: a statement about two topics counts under both, and is one
+    statement."""
+    lines = [f"{'topic':<28} {'statements':>10} {'sources':>8} {'countries':>10} {'also another topic':>19}"]
+    lines += [f"{r['topic']:<28} {r['statements']:>10} {r['sources']:>8} {r['countries']:>10} {r['shared'] or 0:>19}"
+              for r in rows]
+    return "\n".join(lines)
+
+
 def _messages(run: dict) -> list[str]:
     try:
         return json.loads(run.get("error_messages") or "[]")

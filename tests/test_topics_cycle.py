@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 import db as database
+from db import topics as topics_sql
 from stationwatch import crawl
 from stationwatch.progress import Progress
 from stationwatch.replay import ReplayServer, replay_env
@@ -90,6 +91,16 @@ def test_one_cycle_stores_each_topic_once_and_tags_a_statement_about_both_twice(
     statements = query(db_path, "SELECT id, source, record_id FROM statements")
     assert all(json.loads(r["topics"]) for r in query(db_path, "SELECT topics FROM statements"))
     assert len({(r["source"], r["record_id"]) for r in statements}) == len(statements)
+    # What `make run` / `make demo` print under the sources: each topic, its statements, the one they share.
+    db = database.connect(db_path)
+    try:
+        per_topic = topics_sql.statements_per_topic(db)
+    finally:
+        db.close()
+    assert [(r["topic"], r["statements"], r["sources"], r["shared"]) for r in per_topic] == [
+        (CONFUCIUS, len(confucius), 3, 1), (POLICE, len(police), 3, 1)]
+    lines = crawl.format_topics(per_topic).splitlines()
+    assert lines[1].split() == [CONFUCIUS, str(len(confucius)), "3", "1", "1"]
     # Each topic was asked from its own start date (a first run).
     questions = [parse_qs(urlsplit(path).query) for path, _ in replay.requests if "/writtenquestions/questions?" in path]
     froms = {q["searchTerm"][0]: q["tabledWhenFrom"][0] for q in questions if "tabledWhenFrom" in q}
