@@ -240,7 +240,9 @@ def test_politeness_one_request_at_a_time(spider):
 
 
 def test_end_to_end_replay(tmp_path):
-    crawled = replay_crawl(SOURCE, tmp_path / "t.db")
+    # Every topic from 2022-09-01, where the recordings start (a first run would ask the
+    # Confucius Institutes topic from its own 2019-01-01, past what was recorded).
+    crawled = replay_crawl(SOURCE, tmp_path / "t.db", "-a", "since=2022-09-01")
     asked = [path for path, _ in crawled.requests]
     rows = {r["record_id"]: r for r in crawled.statements if r["source"] == SOURCE}
     run = next(r for r in crawled.runs if r["spider"] == SOURCE)

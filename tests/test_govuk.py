@@ -30,7 +30,8 @@ def search_page(spider, data: dict, start: int = 0):
 def test_start_asks_each_term_as_a_phrase_for_statement_types_newest_first(spider):
     requests = collect(spider.start())
     assert len(requests) == len(spider.topic.search_terms_for("en"))
-    query = parse_qsl(urlsplit(requests[0].url).query)
+    # One request per term of every topic, each term once.
+    query = parse_qsl(urlsplit(requests[spider.topic.search_terms_for("en").index("police service stations")].url).query)
     assert ("q", '"police service stations"') in query
     assert ("filter_public_timestamp", "from:2022-09-01") in query
     assert ("order", "-public_timestamp") in query

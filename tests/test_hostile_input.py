@@ -223,7 +223,9 @@ def test_huge_bombing_looping_offsite_and_pdf_answers_are_dropped_with_reasons(d
     assert "1 request(s) or redirect(s) to other domains not followed" in reasons
     assert "1 response(s) skipped, not text: application/pdf" in reasons
     stored = all_statements_in(db_path)
-    assert sorted(stored) == sorted([f"question:{fine}", f"answer:{fine}", "statement:999000001"])
+    # ... and the Confucius Institutes search's two recorded questions and their answers.
+    confucius = [f"{kind}:{n}" for kind in ("question", "answer") for n in (999100001, 999100002)]
+    assert sorted(stored) == sorted([f"question:{fine}", f"answer:{fine}", "statement:999000001", *confucius])
 
 
 def all_statements_in(db_path) -> list[str]:

@@ -215,7 +215,9 @@ def test_page_without_title_or_text_is_a_layout_change(spider):
 
 
 def test_crawl_end_to_end_through_replay(tmp_path):
-    crawled = replay_crawl(SOURCE, tmp_path / "t.db")
+    # Every topic from 2022-09-01, where the recordings start (a first run would ask the
+    # Confucius Institutes topic from its own 2019-01-01, past what was recorded).
+    crawled = replay_crawl(SOURCE, tmp_path / "t.db", "-a", "since=2022-09-01")
     asked = [path for path, _ in crawled.requests]
     (statement,) = crawled.statements  # the off-topic 2025 releases and the speech are read, and dropped
     (run,) = crawled.runs

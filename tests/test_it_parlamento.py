@@ -40,7 +40,9 @@ def test_start_asks_one_query_with_the_italian_terms_and_the_start_date(spider):
     assert "?aic a ocd:aic" in query and "ocd:risposta ?answer" in query
     assert 'STR(SUBSTR(STR(?date), 1, 8)) >= "20220901"' in query
     assert 'STR(REPLACE(STR(?date), "^([0-9]{8})-([0-9]{8}).*$", "$2")) >= "20220901"' in query
-    assert '"(stazioni di polizia cinesi|stazioni di polizia|polizia segreta cinese|uffici informali di polizia)"' in query
+    # Every topic's Italian terms in the one regex: the Confucius Institutes' and the stations'.
+    assert ('"(Istituto Confucio|stazioni di polizia cinesi|stazioni di polizia|polizia segreta cinese'
+            '|uffici informali di polizia)"') in query
     assert f"LIMIT {PAGE_ROWS} OFFSET 0" in query
     assert request.headers["Accept"] == b"application/sparql-results+json"
     assert len(request.url) < ItParlamentoSpider.custom_settings["URLLENGTH_LIMIT"]  # else Scrapy drops it

@@ -152,7 +152,9 @@ def test_real_korean_sentences_are_on_topic_and_a_distractor_is_not():
 
 
 def test_end_to_end_replay(tmp_path):
-    crawled = replay_crawl(SOURCE, tmp_path / "t.db")
+    # Every topic from 2022-09-01, where the recordings start (a first run would ask the
+    # Confucius Institutes topic from its own 2019-01-01, past what was recorded).
+    crawled = replay_crawl(SOURCE, tmp_path / "t.db", "-a", "since=2022-09-01")
     asked = [path for path, _ in crawled.requests]
     (row,) = crawled.statements  # only the answer about the stations is on topic
     assert row["record_id"].startswith("368497:") and row["record_id"] != "368497:opening"

@@ -38,7 +38,7 @@ def test_start_searches_documents_per_dutch_term_from_the_start_date(spider):
     requests = collect(spider.start())
     terms = spider.topic.search_terms_for("nl")
     assert len(requests) == len(terms) and "Chinese politiebureau" in terms
-    query = parse_qs(urlsplit(requests[0].url).query)
+    query = parse_qs(urlsplit(requests[terms.index("Chinese politiebureaus")].url).query)
     assert query == {"query": ["Chinese politiebureaus"], "entityType": ["Document"], "dateFrom": ["2022-09-01"],
                      "sort": ["date_desc"], "limit": ["24"], "offset": ["0"]}
     assert spider.slow_site  # 60 units a minute

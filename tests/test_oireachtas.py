@@ -27,6 +27,7 @@ from pipelines.relevance import RelevancePipeline
 from spiders.oireachtas import OireachtasSpider, date_windows
 from stationwatch.items import Statement
 from tests.helpers import FIXTURES, collect, fixture_path, make_spider, replay_crawl, response_for
+from stationwatch.topic import load_topics
 
 API = "https://api.oireachtas.ie/v1"
 SOURCE = "oireachtas"
@@ -312,11 +313,12 @@ def test_end_to_end_crawl_stores_each_answer_linked_to_its_question(tmp_path):
 
 
 def seed_complete_run(db_path, days_ago: int) -> None:
-    """A complete ('ok') run of the source ``days_ago`` days back: the next
-    bare crawl resumes from it (minus the overlap), a window of a few days."""
+    """A complete ('ok') run of the source ``days_ago`` days back, that asked
+    for every topic: the next bare crawl resumes each from it (minus the
+    overlap), a window of a few days."""
     conn = database.connect(db_path)
     try:
-        run_id = runs_table.start_run(conn, SOURCE, None)
+        run_id = runs_table.start_run(conn, SOURCE, None, {t.name: None for t in load_topics(single="", names="")})
         summary = {"status": "ok", "finish_reason": "finished", "pages": 1, "bytes": 1, "records": 1, "items": 1,
                    "new": 1, "updated": 0, "unchanged": 0, "duplicates": 0, "dropped": 0, "errors": 0}
         runs_table.finish_run(conn, run_id, summary, {}, [])

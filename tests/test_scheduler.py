@@ -246,11 +246,12 @@ def test_one_spider_failing_does_not_stop_the_others(db_path, tmp_path, replay, 
     assert result.status == "sources_failed"
     assert [(r["spider"], r["status"]) for r in result.runs] == [("no_such_spider", "failed"), (SOURCE, "ok")]
     (_, _, message), = inbox.messages
-    assert message["Subject"].endswith(": 1 new, 0 updates, 1 source failed")
+    # The police-stations statement and the Confucius Institutes search's two questions with their answers.
+    assert message["Subject"].endswith(": 5 new, 0 updates, 1 source failed")
     text = message.get_body(("plain",)).get_content()
     assert "* Chinese 'Overseas Police Service Stations'" in text  # the statement the second spider stored
     assert "! no_such_spider               FAILED: crawl process exited with code 1" in text
-    assert f"  {SOURCE:<28} ok: 1 new, 0 updated" in text
+    assert f"  {SOURCE:<28} ok: 5 new, 0 updated" in text
     db = database.connect(db_path)
     try:
         (cycle,) = db.query("SELECT * FROM cycles")
@@ -283,7 +284,7 @@ def test_a_refused_digest_is_delivered_whole_by_the_next_cycle(db_path, tmp_path
     second = scheduler.run_cycle(str(db_path), spiders=[SOURCE], env=env, config=cycle_config(tmp_path, inbox.port))
     assert second.runs[0]["status"] == "no_new"  # the crawl found nothing new ...
     (_, _, message), = inbox.messages
-    assert message["Subject"].endswith(": 1 new, 0 updates")  # ... but the undelivered statement comes now
+    assert message["Subject"].endswith(": 5 new, 0 updates")  # ... but the undelivered statements come now
     third = scheduler.run_cycle(str(db_path), spiders=[SOURCE], env=env, config=cycle_config(tmp_path, inbox.port))
     assert third.status == "ok"
     assert inbox.messages[1][2]["Subject"].endswith(": nothing new")
