@@ -27,7 +27,7 @@ from parsel import Selector
 from spiders.base import StationwatchSpider
 from stationwatch.press.extract import Article
 from stationwatch.press.quotes import QuoteReader
-from stationwatch.press.statements import article_statements
+from stationwatch.press.statements import article_items
 
 API = "https://content.guardianapis.com/search"
 KEY_ENV = "GUARDIAN_API_KEY"
@@ -94,7 +94,7 @@ class GuardianSpider(StationwatchSpider):
             language="en",
             paragraphs=_paragraphs(html),
         )
-        yield from article_statements(
+        yield from article_items(
             article, source=self.name, outlet=OUTLET, url=result["webUrl"],
             raw=json.dumps(result, sort_keys=True, ensure_ascii=False), topic=self.topic,
             stats=self.crawler.stats, reader=self.reader, outlet_country="GB", logger=self.logger,

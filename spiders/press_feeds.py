@@ -33,8 +33,7 @@ from core.health import press_stat
 from spiders.base import StationwatchSpider
 from stationwatch.press.extract import extract_article
 from stationwatch.press.quotes import QuoteReader
-from stationwatch.items import UnattributedQuote
-from stationwatch.press.statements import article_statements
+from stationwatch.press.statements import article_items
 
 DEFAULT_FEEDS = Path(__file__).resolve().parent.parent / "config" / "feeds.yml"
 KINDS = ("rss", "atom", "rdf", "search")
@@ -147,16 +146,12 @@ class PressFeedsSpider(StationwatchSpider):
             return
         if not article.title:
             article.title = feed_title
-        unattributed: list[dict] = []
-        yield from article_statements(
+        yield from article_items(
             article, source=self.name, outlet=outlet, url=response.url, raw=response.text, topic=self.topic,
             fallback_date=feed_date, fallback_language=feed.language, stats=self.crawler.stats, reader=self.reader,
             # where the outlet is: evidence for an ambiguous "Interior" (a search feed's edition is not)
             outlet_country=feed.country if feed.kind != "search" else None, logger=self.logger,
-            unattributed=unattributed,
         )
-        for quote in unattributed:
-            yield UnattributedQuote(**quote)
 
 
 def _entry_date(entry) -> str | None:

@@ -73,6 +73,24 @@ def test_article_body_yields_official_quotes_only(spider):
     assert list(spider.parse_search(response(SYNTHETIC), "y", "test", 1)) == []
 
 
+def test_a_quote_nobody_is_named_for_is_handed_over_for_review(spider):
+    from stationwatch.items import UnattributedQuote
+
+    answer = json.loads((FIXTURES / SOURCE / SYNTHETIC).read_bytes())
+    first = answer["response"]["results"][0]
+    # MADE: a paragraph whose quote names nobody, opening the synthetic article
+    first["fields"]["body"] = ("<p>“Nobody here has ever seen anything strange happen in that office,”"
+                               " came the reply.</p>") + first["fields"]["body"]
+    url = "https://content.guardianapis.com/search?q=x&page=1"
+    made = TextResponse(url=url, body=json.dumps(answer).encode(), request=Request(url))
+    items = [i for i in spider.parse_search(made, "x", "test", 1) if not isinstance(i, Request)]
+    kept = [i for i in items if isinstance(i, UnattributedQuote)]
+    assert [(q.text, q.outlet, q.url) for q in kept] == [
+        ("Nobody here has ever seen anything strange happen in that office", "The Guardian", first["webUrl"])]
+    assert [i.speaker for i in items if not isinstance(i, UnattributedQuote)] == [
+        "Tom Tugendhat", "Home Office spokesperson"]
+
+
 def test_error_answer_is_a_layout_change(spider):
     url = "https://content.guardianapis.com/search?q=x"
     body = b'{"response": {"status": "error", "message": "Invalid authentication credentials"}}'

@@ -12,7 +12,7 @@ import hashlib
 import logging
 
 from core.health import press_stat
-from stationwatch.items import Statement
+from stationwatch.items import Statement, UnattributedQuote
 from stationwatch.press.extract import Article
 from stationwatch.press.quotes import QuoteReader
 
@@ -22,6 +22,16 @@ _log = logging.getLogger(__name__)
 
 def _short_hash(value: str) -> str:
     return hashlib.sha1(" ".join(value.split()).casefold().encode("utf-8")).hexdigest()[:12]
+
+
+def article_items(article: Article, **kwargs):
+    """What a press spider yields for one article: its statements
+    (``article_statements``), then an ``UnattributedQuote`` for each quote of
+    an on-topic article nobody could be named for (stored for review)."""
+    unattributed: list[dict] = []
+    yield from article_statements(article, unattributed=unattributed, **kwargs)
+    for quote in unattributed:
+        yield UnattributedQuote(**quote)
 
 
 def article_statements(article: Article, *, source: str, outlet: str, url: str, raw: str, topic=None,
