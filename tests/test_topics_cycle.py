@@ -13,6 +13,7 @@ no Confucius Institute named).
 """
 
 import datetime as dt
+import io
 import json
 from urllib.parse import parse_qs, urlsplit
 
@@ -40,7 +41,7 @@ def cycle(db_path, replay, topics: str | None = None):
     if topics is not None:
         env["STATIONWATCH_TOPICS"] = topics
     runs = crawl.crawl_all(str(db_path), spiders=SOURCES, env=env, timeout=120, jobs=2,
-                           progress=Progress(total=len(SOURCES), stream=open("/dev/null", "w")))
+                           progress=Progress(total=len(SOURCES), stream=io.StringIO()))
     assert {r["status"] for r in runs} <= {"ok", "no_new"}, [(r["spider"], r["status"], r["error_messages"]) for r in runs]
     return runs
 
