@@ -145,3 +145,17 @@ def recent_digests(db, limit: int = 30) -> list[dict]:
         " FROM digests WHERE delivered_at IS NOT NULL AND html IS NOT NULL ORDER BY id DESC LIMIT ?",
         [limit],
     )
+
+
+def delivered_statements_for_topic(db, topic: str, limit: int = 50) -> list[dict]:
+    """The statements about ``topic`` that delivered digests listed, the
+    latest delivered first: a topic's Atom feed. A statement enters it only
+    with the digest that delivered it, so a failed delivery adds nothing and
+    a rebuilt feed never holds an entry twice."""
+    return _rows(
+        db,
+        "SELECT s.id, s.country, s.title, s.body, s.speaker, s.published, s.url, t.excerpt, d.delivered_at"
+        " FROM statement_topics t JOIN statements s ON s.id = t.statement_id JOIN digests d ON d.id = s.digest_id"
+        " WHERE t.topic = ? AND d.delivered_at IS NOT NULL ORDER BY d.id DESC, s.published DESC, s.id DESC LIMIT ?",
+        [topic, limit],
+    )

@@ -18,7 +18,8 @@ step that fails for reasons outside our control), write the Markdown file,
 then mark the statements delivered in the same transaction that records the
 digest. A failure before the mark raises and marks nothing, so the next
 cycle delivers it all. The Atom feed is rebuilt from the delivered digests
-in the database afterwards, so a feed write that fails loses nothing.
+in the database afterwards, so a feed write that fails loses nothing; so is
+each topic's feed (feeds/<topic>.atom) from the delivered statements about it.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from urllib.parse import unquote, urlsplit
 
 from db import digest as digest_sql
 from db import utcnow
-from stationwatch.digest import Digest, build_digest, render, render_feed
+from stationwatch.digest import Digest, build_digest, render, render_feed, render_topic_feed
 
 log = logging.getLogger("stationwatch.delivery")
 
@@ -194,6 +195,22 @@ def write_feed(db, config: DeliveryConfig) -> Path:
     return path
 
 
+def write_topic_feeds(db, config: DeliveryConfig, topics=None) -> list[Path]:
+    """Rebuild feeds/<topic>.atom for every watched topic from the delivered
+    statements about it (db.digest.delivered_statements_for_topic): a
+    reader who follows one topic gets each of its statements once."""
+    from stationwatch.topic import load_topics
+
+    paths = []
+    for topic in topics if topics is not None else load_topics():
+        statements = digest_sql.delivered_statements_for_topic(db, topic.name, FEED_ENTRIES)
+        updated = statements[0]["delivered_at"] if statements else utcnow()
+        path = config.directory / "feeds" / f"{topic.name}.atom"
+        write_atomically(path, render_topic_feed(statements, updated, f"{FEED_ID}/topic/{topic.name}", topic.title))
+        paths.append(path)
+    return paths
+
+
 def deliver(db, config: DeliveryConfig, run_ids: list[int] | None = None) -> DeliveryResult:
     """Build, send and record one digest. Raises DeliveryError (nothing marked)
     when the email could not be sent."""
@@ -224,6 +241,7 @@ def deliver(db, config: DeliveryConfig, run_ids: list[int] | None = None) -> Del
     feed_path = None
     try:
         feed_path = write_feed(db, config)
+        write_topic_feeds(db, config)
     except OSError as error:  # rebuilt in full next time; the digest itself is delivered
         log.error("could not write the Atom feed: %s", error)
     return DeliveryResult(digest, digest_id, config.channels, path, feed_path)

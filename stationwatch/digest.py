@@ -320,3 +320,9 @@ def render_feed(digests: list[dict], updated: str, feed_id: str, self_url: str |
     entries = [dict(d, failed=json.loads(d.get("failed_sources") or "[]")) for d in digests]
     return environment().get_template("feed.atom").render(
         entries=entries, updated=updated, feed_id=feed_id, self_url=self_url)
+
+
+def render_topic_feed(statements: list[dict], updated: str, feed_id: str, title: str) -> str:
+    """Atom for one topic: one entry per delivered statement about it."""
+    return environment().get_template("topic_feed.atom").render(
+        entries=statements, updated=updated, feed_id=feed_id, title=title)
