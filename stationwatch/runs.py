@@ -147,12 +147,25 @@ def reasons_from_stats(stats: dict) -> list[str]:
         reasons.append(f"{get(Stat.STORE_ERRORS)} batch(es) of items could not be stored: nothing of them was written")
     if get(Stat.EMPTY):
         reasons.append(f"{get(Stat.EMPTY)} empty 200 response(s)")
+    ignored = ignored_statuses(stats)
+    if ignored:
+        # Scrapy logs these at INFO only: without this line an `errors` run
+        # whose pages answered 404 would give no reason at all.
+        reasons.append(f"{get('httperror/response_ignored_count')} response(s) not read, HTTP {ignored}")
     if get("offsite/filtered"):
         reasons.append(f"{get('offsite/filtered')} request(s) or redirect(s) to other domains not followed")
     skipped = not_text_types(stats)
     if skipped:
         reasons.append(f"{get(Stat.NOT_TEXT)} response(s) skipped, not text: {', '.join(skipped)}")
     return reasons
+
+
+def ignored_statuses(stats: dict) -> str:
+    """The HTTP statuses Scrapy ignored (not handled by the spider), with
+    counts: "404 x 3, 500 x 1"; empty when there were none."""
+    prefix = "httperror/response_ignored_status_count/"
+    counts = sorted((k[len(prefix):], int(v)) for k, v in stats.items() if k.startswith(prefix) and v)
+    return ", ".join(f"{code} x {count}" for code, count in counts)
 
 
 def judge(stats: dict, finish_reason: str, usually_yields: bool) -> dict:

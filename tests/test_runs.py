@@ -2,7 +2,7 @@
 
 import pytest
 
-from stationwatch.runs import judge
+from stationwatch.runs import judge, reasons_from_stats
 
 FINE = {"downloader/response_count": 5, "downloader/response_status_count/200": 5,
         "stationwatch/records": 4, "item_scraped_count": 2, "stationwatch/new": 1}
@@ -23,6 +23,16 @@ FINE = {"downloader/response_count": 5, "downloader/response_status_count/200": 
 ])
 def test_status_from_stats(stats, reason, usually, expected):
     assert judge(stats, reason, usually)["status"] == expected
+
+
+def test_pages_answering_an_error_status_are_a_reason():
+    """An `errors` run whose listing pages answered 404 (Scrapy logs that at
+    INFO) says so in its error messages."""
+    stats = {**FINE, "httperror/response_ignored_count": 4, "httperror/response_ignored_status_count/404": 3,
+             "httperror/response_ignored_status_count/500": 1}
+    assert judge(stats, "finished", True)["status"] == "errors"
+    assert "4 response(s) not read, HTTP 404 x 3, 500 x 1" in reasons_from_stats(stats)
+    assert not any("not read" in r for r in reasons_from_stats(FINE))
 
 
 def test_counts_come_from_stats():
