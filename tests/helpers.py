@@ -101,6 +101,28 @@ def replay_crawl(source: str, db_path: Path, *args: str, manifests: list[Path] |
     return Crawled(result, statements, runs, requests)
 
 
+def query_rows(db_path, sql: str, params=()) -> list[dict]:
+    """The rows of one query on the database file, as dicts; the connection closed after."""
+    import db as database
+
+    conn = database.connect(db_path)
+    try:
+        return [dict(r) for r in conn.query(sql, params)]
+    finally:
+        conn.close()
+
+
+def datasette_get(ds, path: str):
+    """One GET through Datasette's in-process client, after its start-up hooks."""
+    import asyncio
+
+    async def fetch():
+        await ds.invoke_startup()
+        return await ds.client.get(path)
+
+    return asyncio.run(fetch())
+
+
 def free_port() -> int:
     """A port free now; another process may take it before it is used (see start_smtp)."""
     import socket

@@ -10,7 +10,7 @@ import db as database
 from stationwatch.archive import ResponseArchive, read_response
 from stationwatch.cli import main
 from stationwatch.replay import ReplayServer
-from tests.helpers import FIXTURES, run_scrapy
+from tests.helpers import FIXTURES, run_scrapy, query_rows as query
 
 SOURCE = "uk_parliament_questions"
 MANIFEST = FIXTURES / SOURCE / "replay.yml"
@@ -29,14 +29,6 @@ def crawl(server, db_path):
     # (the Confucius Institutes search's recordings would add theirs).
     result = run_scrapy(SOURCE, db_path, server.url, env={"STATIONWATCH_TOPICS": "overseas_police_stations"})
     assert result.returncode == 0, result.stderr[-2000:]
-
-
-def query(db_path, sql, params=()):
-    conn = database.connect(db_path)
-    try:
-        return [dict(r) for r in conn.query(sql, params)]
-    finally:
-        conn.close()
 
 
 def show(db_path, statement_id, capsysbinary, *flags):

@@ -9,7 +9,6 @@ stored rows themselves (which titles, texts and speakers contain the
 string), not written down, so the tests hold for whatever the fixtures say.
 """
 
-import asyncio
 import random
 import re
 import sqlite3
@@ -22,7 +21,7 @@ import db as database
 from db import search
 from db.migrations import MIGRATIONS
 from stationwatch import serve
-from tests.helpers import replay_crawl
+from tests.helpers import replay_crawl, datasette_get as get
 
 SOURCES = ("jp_sangiin", "kr_mofa", "china_embassies", "press_feeds")
 CJK_RUN = re.compile(r"[\u3041-\u309f\u30a1-\u30fa\u30fc\u4e00-\u9fff\uac00-\ud7af]+")
@@ -44,14 +43,6 @@ def crawled(tmp_path_factory):
 @pytest.fixture(scope="module")
 def ds(crawled):
     return serve.build_datasette(crawled[0])
-
-
-def get(ds, path: str):
-    async def fetch():
-        await ds.invoke_startup()
-        return await ds.client.get(path)
-
-    return asyncio.run(fetch())
 
 
 def search_page(ds, query: str) -> list[dict]:

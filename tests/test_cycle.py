@@ -17,7 +17,7 @@ from db import cycles as cycles_sql
 from stationwatch import crawl
 from stationwatch.progress import Progress, finished_line
 from stationwatch.replay import Entry, ReplayServer, replay_env
-from tests.helpers import FIXTURES
+from tests.helpers import FIXTURES, query_rows as rows
 
 SOURCES = ["govuk", "uk_hansard", "uk_parliament_questions"]
 # Compared between a sequential and a concurrent crawl: everything but ids,
@@ -35,14 +35,6 @@ def replay():
         for entry in server.entries:
             entry.delay = 0.5
         yield server
-
-
-def rows(db_path, sql):
-    db = database.connect(db_path)
-    try:
-        return [dict(r) for r in db.query(sql)]
-    finally:
-        db.close()
 
 
 def stored(db_path) -> list[tuple]:

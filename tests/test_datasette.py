@@ -21,7 +21,7 @@ import db as database
 from db import runs as run_records
 from db.store import StatementStore
 from stationwatch import serve
-from tests.helpers import ROOT
+from tests.helpers import ROOT, datasette_get as get
 
 TODAY = dt.date.today()
 QUESTION_TEXT = ("Written statement: the Home Office has assessed reports of Chinese overseas police "
@@ -109,14 +109,6 @@ def sample_db(tmp_path_factory):
     outcomes = build_sample_database(path)
     assert outcomes == ["new", "new", "duplicate", "new", "new", "updated"]
     return path
-
-
-def get(ds, path: str):
-    async def fetch():
-        await ds.invoke_startup()
-        return await ds.client.get(path)
-
-    return asyncio.run(fetch())
 
 
 def rows(ds, path: str) -> list[dict]:

@@ -6,9 +6,8 @@ import json
 
 import pytest
 
-import db as database
 from stationwatch.replay import ReplayServer
-from tests.helpers import FIXTURES, run_scrapy
+from tests.helpers import FIXTURES, run_scrapy, query_rows as rows
 
 SOURCE = "uk_parliament_questions"
 MANIFEST = FIXTURES / SOURCE / "replay.yml"
@@ -21,14 +20,6 @@ def crawl(server, db_path):
     result = run_scrapy(SOURCE, db_path, server.url, env={"STATIONWATCH_TOPICS": "overseas_police_stations"})
     assert result.returncode == 0, result.stderr[-2000:]
     return result
-
-
-def rows(db_path, sql, params=()):
-    conn = database.connect(db_path)
-    try:
-        return list(conn.query(sql, params))
-    finally:
-        conn.close()
 
 
 def latest_run(db_path):

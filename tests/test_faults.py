@@ -25,15 +25,7 @@ from stationwatch.replay import Entry, ReplayServer, replay_env
 from tests.faults import (HOST, JSON, QUESTIONS, QUICK, SOURCE, STATEMENTS, fault_on_searches, latest_run,
                           many_questions, messages, uk_server, wal_frames)
 from stationwatch.topic import load_topics
-from tests.helpers import FIXTURES, ROOT, run_scrapy
-
-
-def rows(db_path, sql, params=()):
-    db = database.connect(db_path)
-    try:
-        return [dict(r) for r in db.query(sql, params)]
-    finally:
-        db.close()
+from tests.helpers import FIXTURES, ROOT, run_scrapy, query_rows as rows
 
 
 def count(db_path, sql, params=()):

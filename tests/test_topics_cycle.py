@@ -24,7 +24,7 @@ from db import topics as topics_sql
 from stationwatch import crawl
 from stationwatch.progress import Progress
 from stationwatch.replay import ReplayServer, replay_env
-from tests.helpers import FIXTURES
+from tests.helpers import FIXTURES, query_rows as query
 
 SOURCES = ["scottish_parliament", "uk_hansard", "uk_parliament_questions"]
 POLICE, CONFUCIUS = "overseas_police_stations", "confucius_institutes"
@@ -44,14 +44,6 @@ def cycle(db_path, replay, topics: str | None = None):
                            progress=Progress(total=len(SOURCES), stream=io.StringIO()))
     assert {r["status"] for r in runs} <= {"ok", "no_new"}, [(r["spider"], r["status"], r["error_messages"]) for r in runs]
     return runs
-
-
-def query(db_path, sql, params=()):
-    db = database.connect(db_path)
-    try:
-        return [dict(r) for r in db.query(sql, params)]
-    finally:
-        db.close()
 
 
 def tagged(db_path, topic):
