@@ -10,7 +10,8 @@ with a time limit (stationwatch/crawl.py: one failing or hanging spider does
 not stop the others and its failure is recorded in `runs`), then builds and
 delivers the digest with the health of this cycle's runs
 (stationwatch/delivery.py, configured by STATIONWATCH_DIGEST_* and
-STATIONWATCH_SMTP_URL).
+STATIONWATCH_SMTP_URL) and each subscriber's digest of its topics
+(stationwatch/subscriptions.py, config/subscriptions.yml).
 
 APScheduler 3 (PITFALLS): coalesce=True, max_instances=1 and a misfire grace
 of hours set through job_defaults (the default of one second silently skips
@@ -28,7 +29,7 @@ import datetime as dt
 import logging
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED
@@ -37,7 +38,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 import db as database
 from db import cycles as cycles_sql
-from stationwatch import crawl, delivery, paths
+from stationwatch import crawl, delivery, paths, subscriptions
 from stationwatch.lock import CycleLock
 
 log = logging.getLogger("stationwatch.scheduler")
@@ -91,12 +92,15 @@ class CycleResult:
     digest_id: int | None
     status: str  # ok, sources_failed, delivery_failed
     message: str | None = None
+    subscriptions: list = field(default_factory=list)  # subscriptions.ChannelResult, one per subscriber and channel
 
 
 def run_cycle(db_path: str, spiders: list[str] | None = None, timeout: float = crawl.DEFAULT_TIMEOUT,
               env: dict | None = None, config: delivery.DeliveryConfig | None = None,
-              scheduled_for: str | None = None, jobs: int | None = None) -> CycleResult | None:
-    """One cycle under the lock; None when another cycle holds it."""
+              scheduled_for: str | None = None, jobs: int | None = None,
+              subscribers: list | None = None) -> CycleResult | None:
+    """One cycle under the lock; None when another cycle holds it.
+    ``subscribers``: default, those of the subscriptions file."""
     lock = CycleLock(db_path)
     if not lock.acquire():
         holder = lock.holder or {}
@@ -104,15 +108,18 @@ def run_cycle(db_path: str, spiders: list[str] | None = None, timeout: float = c
                     holder.get("pid"), holder.get("host"), holder.get("acquired_at"))
         return None
     try:
-        return _cycle(db_path, spiders, timeout, env, config, scheduled_for, jobs)
+        return _cycle(db_path, spiders, timeout, env, config, scheduled_for, jobs, subscribers)
     finally:
         lock.release()
 
 
-def _cycle(db_path, spiders, timeout, env, config, scheduled_for, jobs) -> CycleResult:
+def _cycle(db_path, spiders, timeout, env, config, scheduled_for, jobs, subscribers) -> CycleResult:
     config = config or delivery.DeliveryConfig.from_env(db_path)  # a bad config fails before the crawl
+    if subscribers is None:
+        subscribers = load_subscribers(config)
     db = database.connect(db_path)
     try:
+        subscriptions.register(db, subscribers)  # a new subscriber's news starts with this cycle
         cycle_id = cycles_sql.start_cycle(db, scheduled_for)
         before = cycles_sql.last_run_id(db)
     finally:
@@ -136,11 +143,24 @@ def _cycle(db_path, spiders, timeout, env, config, scheduled_for, jobs) -> Cycle
         except delivery.DeliveryError as error:
             log.error("cycle %d: digest not delivered, nothing marked; retried next cycle: %s", cycle_id, error)
             status, message = "delivery_failed", str(error)
+        sent = subscriptions.deliver_subscriptions(db, subscribers, config, run_ids=[r["id"] for r in runs])
+        failed = [f"{r.subscriber} ({r.channel.rsplit(':', 1)[0]}): {r.error}" for r in sent if r.error]
+        if failed:
+            status = "delivery_failed"
+            message = "; ".join(([message] if message else []) + ["not delivered to " + ", ".join(failed)])
         cycles_sql.finish_cycle(db, cycle_id, status, digest_id, message)
     finally:
         db.close()
     log.info("cycle %d: %s", cycle_id, status)
-    return CycleResult(cycle_id, runs, digest_id, status, message)
+    return CycleResult(cycle_id, runs, digest_id, status, message, sent)
+
+
+def load_subscribers(config: delivery.DeliveryConfig) -> list:
+    """The subscribers of the subscriptions file, checked against the topics
+    watched (a mistake is a ValueError before any crawl)."""
+    from stationwatch.topic import load_topics
+
+    return subscriptions.load_subscriptions(load_topics().names, config)
 
 
 def last_cycle_started(db_path: str) -> dt.datetime | None:
@@ -204,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     paths.enter_project_root(args)  # --db my.db is the user's my.db, not the project's
     db_path = database.db_path(args.db)
     trigger = nightly_trigger(args.at, args.timezone)
-    delivery.DeliveryConfig.from_env(db_path)  # a bad configuration fails now, not at 05:30
+    load_subscribers(delivery.DeliveryConfig.from_env(db_path))  # a bad configuration fails now, not at 05:30
 
     with contextlib.ExitStack() as stack:
         env = None

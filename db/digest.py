@@ -17,8 +17,9 @@ from db import utcnow
 _STATEMENT_COLUMNS = (
     "id, source, source_kind, country, body, kind, published, speaker, speaker_role, title, text,"
     " excerpt, url, outlet, language, record_id, question_id, cluster_id, first_seen, updated_at,"
-    " text_hash, digest_id, update_pending"
+    " text_hash, digest_id, update_pending, topics"
 )
+STATEMENT_COLUMNS = tuple(c.strip() for c in _STATEMENT_COLUMNS.split(","))  # db/subscriptions.py reads the same
 
 
 def _rows(db, sql: str, params=()) -> list[dict]:
@@ -71,6 +72,31 @@ def reports_in_clusters(db, cluster_ids: list[int]) -> list[dict]:
         " WHERE s.cluster_id IN (SELECT value FROM json_each(:ids))",
         {"ids": json.dumps(sorted(set(cluster_ids)))},
     )
+
+
+class DefaultLedger:
+    """What the default subscription (the STATIONWATCH_DIGEST_* recipient,
+    every topic) has been sent: statements.digest_id and update_pending.
+    db/subscriptions.py's SubscriberLedger answers the same four questions
+    for one subscriber of config/subscriptions.yml on one channel, so that
+    stationwatch/digest.py builds either digest the same way."""
+
+    def __init__(self, db):
+        self.db = db
+
+    def last_delivered_at(self) -> str | None:
+        previous = last_delivered_digest(self.db)
+        return previous["delivered_at"] if previous else None
+
+    def pending(self) -> list[dict]:
+        return pending_statements(self.db)
+
+    def changed(self) -> list[dict]:
+        return pending_updates(self.db)
+
+    def delivered(self, ids) -> set[int]:
+        """Which of these statements a delivered digest listed."""
+        return {i for i, row in statements_by_id(self.db, list(ids)).items() if row.get("digest_id")}
 
 
 def last_delivered_digest(db) -> dict | None:

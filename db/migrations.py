@@ -450,3 +450,35 @@ def m017_run_topics(db):
     db["run_topics"].create_index(["topic", "run_id"], if_not_exists=True)
     db.execute("INSERT OR IGNORE INTO run_topics (run_id, topic, since)"
                " SELECT id, 'overseas_police_stations', since FROM runs")
+
+
+@MIGRATIONS()
+def m018_subscriptions(db):
+    """Who received what (issue #15): each subscriber of config/subscriptions.yml
+    gets what is new for their topics exactly once on each of their channels
+    (email, atom, notify).
+
+    ``subscribers``: a subscriber's name and when stationwatch first saw it;
+    statements stored before then are not news to it (``since`` in the file
+    asks for an earlier start). ``subscription_deliveries``: one row per
+    message sent (or feed written) to one subscriber on one channel.
+    ``subscription_marks``: per subscriber and channel, each statement
+    delivered and its text_hash at the time; a later text change is an
+    update for that subscriber alone. The statements' own digest_id stays the
+    default subscription's (the STATIONWATCH_DIGEST_* single recipient).
+    """
+    db["subscribers"].create({"name": str, "registered_at": str}, pk="name", if_not_exists=True)
+    db["subscription_deliveries"].create(
+        {"id": int, "subscriber": str, "channel": str, "created_at": str, "delivered_at": str,
+         "topics": str, "statement_count": int, "update_count": int, "subject": str},
+        pk="id",
+        foreign_keys=[("subscriber", "subscribers", "name")],
+        if_not_exists=True,
+    )
+    db["subscription_marks"].create(
+        {"subscriber": str, "channel": str, "statement_id": int, "text_hash": str, "delivery_id": int},
+        pk=("subscriber", "channel", "statement_id"),
+        foreign_keys=[("statement_id", "statements", "id"), ("delivery_id", "subscription_deliveries", "id")],
+        if_not_exists=True,
+    )
+    db["subscription_marks"].create_index(["delivery_id"], if_not_exists=True)

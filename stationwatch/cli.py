@@ -58,19 +58,38 @@ def cmd_demo(args) -> int:
 
 def cmd_digest(args) -> int:
     """Print the digest of what is new since the last delivered one; --deliver sends it."""
-    from stationwatch import delivery, digest
+    from stationwatch import delivery, digest, subscriptions
 
-    db = database.connect(database.db_path(args.db))
+    db_path = database.db_path(args.db)
+    db = database.connect(db_path)
     try:
-        if not args.deliver:
-            rendered = digest.render(digest.build_digest(db))
-            print(getattr(rendered, args.format), end="")
-            return 0
         try:
-            result = delivery.deliver(db, delivery.DeliveryConfig.from_env(database.db_path(args.db)))
-        except (delivery.DeliveryError, ValueError) as error:
+            config = delivery.DeliveryConfig.from_env(db_path)
+            subscribers = _subscribers(config) if (args.deliver or args.subscriber) else []
+        except ValueError as error:
             print(f"digest not delivered, nothing marked: {error}", file=sys.stderr)
             return 1
+        if not args.deliver:
+            if args.subscriber:
+                chosen = [s for s in subscribers if s.name == args.subscriber]
+                if not chosen:
+                    print(f"no subscriber {args.subscriber!r} (subscribers: "
+                          f"{', '.join(s.name for s in subscribers) or 'none'})", file=sys.stderr)
+                    return 1
+                subscriber = chosen[0]
+                subscriptions.register(db, [subscriber])
+                built = digest.build_digest(db, ledger=subscriptions.ledger(db, subscriber, subscriber.channels[0]),
+                                            topics=list(subscriber.topics))
+            else:
+                built = digest.build_digest(db)
+            print(getattr(digest.render(built), args.format), end="")
+            return 0
+        try:
+            result = delivery.deliver(db, config)
+        except delivery.DeliveryError as error:
+            print(f"digest not delivered, nothing marked: {error}", file=sys.stderr)
+            return 1
+        sent = subscriptions.deliver_subscriptions(db, subscribers, config)
     finally:
         db.close()
     if result.digest_id is None:
@@ -78,7 +97,24 @@ def cmd_digest(args) -> int:
     else:
         print(f"digest {result.digest_id} delivered ({', '.join(result.channels)}): "
               f"{result.digest.new_count} new, {len(result.digest.updates)} updates; {result.markdown_path}")
-    return 0
+    for channel in sent:
+        label = channel.channel.rsplit(":", 1)[0]
+        if channel.error:
+            print(f"subscriber {channel.subscriber}, {label}: NOT delivered, nothing marked: {channel.error}")
+        elif channel.delivery_id:
+            print(f"subscriber {channel.subscriber}, {label}: delivery {channel.delivery_id},"
+                  f" {channel.statements} statements")
+        else:
+            print(f"subscriber {channel.subscriber}, {label}: nothing new, nothing sent")
+    return 1 if any(c.error for c in sent) else 0
+
+
+def _subscribers(config):
+    """The subscribers of the subscriptions file, for the topics watched."""
+    from stationwatch import subscriptions
+    from stationwatch.topic import load_topics
+
+    return subscriptions.load_subscriptions(load_topics().names, config)
 
 
 def cmd_archive_show(args) -> int:
@@ -132,7 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help="SQLite file (default: STATIONWATCH_DB or data/stationwatch.db)")
     p.add_argument("--format", choices=("text", "markdown", "html"), default="text", help="preview format")
     p.add_argument("--deliver", action="store_true",
-                   help="send it (STATIONWATCH_DIGEST_TO, STATIONWATCH_SMTP_URL) and mark it delivered")
+                   help="send it (STATIONWATCH_DIGEST_TO, STATIONWATCH_SMTP_URL) and every subscriber's"
+                   " (config/subscriptions.yml, STATIONWATCH_SUBSCRIPTIONS) and mark them delivered")
+    p.add_argument("--subscriber", metavar="NAME",
+                   help="preview this subscriber's next digest (its topics, its first channel's record)")
     p.set_defaults(func=cmd_digest)
     p = sub.add_parser("serve", help=cmd_serve.__doc__.splitlines()[0])
     p.add_argument("--db", help="SQLite file (default: STATIONWATCH_DB or data/stationwatch.db; or data/demo.db)")

@@ -5,7 +5,8 @@ password is ever in the repository:
 
   STATIONWATCH_DIGEST_TO     comma-separated addresses; unset: no email
   STATIONWATCH_SMTP_URL      smtp://user:password@host:port (plain, port 25),
-                             smtp+starttls://... (port 587), smtps://... (port 465)
+                             smtp+starttls://... (port 587), smtps://... (port 465);
+                             also the relay of subscribers' email (subscriptions.py)
   STATIONWATCH_DIGEST_FROM   the From address (default stationwatch@<host name>)
   STATIONWATCH_DIGEST_EMPTY  "send" (default): an empty digest is one line
                              "nothing new"; "skip": send nothing at all
@@ -105,7 +106,7 @@ class DeliveryConfig:
         return cls(
             to=to,
             sender=env.get("STATIONWATCH_DIGEST_FROM") or f"stationwatch@{socket.getfqdn()}",
-            smtp=SmtpServer.from_url(smtp_url) if smtp_url and to else None,
+            smtp=SmtpServer.from_url(smtp_url) if smtp_url else None,  # subscribers' email uses it too
             send_empty=empty == "send",
             directory=Path(env.get("STATIONWATCH_DIGEST_DIR") or Path(db_path).resolve().parent / "digests"),
             feed_url=env.get("STATIONWATCH_FEED_URL") or None,
@@ -113,7 +114,12 @@ class DeliveryConfig:
 
     @property
     def channels(self) -> list[str]:
-        return ["markdown", "atom"] + (["email"] if self.smtp else [])
+        return ["markdown", "atom"] + (["email"] if self.emails else [])
+
+    @property
+    def emails(self) -> bool:
+        """The default subscription is emailed (STATIONWATCH_DIGEST_TO and the relay)."""
+        return bool(self.to and self.smtp)
 
 
 @dataclass
@@ -219,7 +225,7 @@ def deliver(db, config: DeliveryConfig, run_ids: list[int] | None = None) -> Del
         log.info("nothing new: no digest sent (STATIONWATCH_DIGEST_EMPTY=skip)")
         return DeliveryResult(digest, None, [])
     rendered = render(digest)
-    if config.smtp:
+    if config.emails:
         send_email(email_message(rendered, config.sender, config.to), config.smtp)
     path = markdown_path(config.directory, digest.created_at)
     write_atomically(path, rendered.markdown)

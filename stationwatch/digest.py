@@ -13,6 +13,7 @@ Sending and marking delivered is stationwatch/delivery.py.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,8 @@ from db import digest as digest_sql
 from db import runs as runs_table
 from db import utcnow
 from core.vocab import is_official
+
+log = logging.getLogger("stationwatch.digest")
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 EXCERPT_FALLBACK_CHARS = 600  # a statement without an excerpt shows the start of its text
@@ -39,6 +42,13 @@ class Entry:
     question: dict | None = None  # the question an answer answers, when known
     previous_text: str | None = None  # updates: the text before the change
     update_kind: str | None = None  # updates: "answered" or "changed"
+
+    @property
+    def topic_names(self) -> list[str]:
+        try:
+            return json.loads(self.statement.get("topics") or "[]")
+        except ValueError:
+            return []
 
     @property
     def official(self) -> bool:
@@ -72,6 +82,15 @@ class Digest:
     health: list[SourceHealth]
     statement_marks: list[tuple[int, str]]  # (id, text_hash seen) of every statement it delivers, cluster members included
     update_marks: list[tuple[int, str]]  # (statement id, text_hash seen): cleared only if unchanged since
+    topics: list[str] = field(default_factory=list)  # a subscriber's topics (titles); empty: every topic
+    topic_titles: dict[str, str] = field(default_factory=dict)  # watched topics, name -> title
+
+    def topics_of(self, entry: "Entry") -> list[str]:
+        """The titles of the topics an entry is about, shown when more than
+        one topic is watched (with one, every entry is about it)."""
+        if len(self.topic_titles) < 2:
+            return []
+        return [self.topic_titles.get(name, name) for name in entry.topic_names]
 
     @property
     def statement_ids(self) -> list[int]:
@@ -91,16 +110,21 @@ class Digest:
         return not self.statement_ids and not self.updates and not self.failed_sources
 
 
-def build_digest(db, run_ids: list[int] | None = None, now: str | None = None) -> Digest:
+def build_digest(db, run_ids: list[int] | None = None, now: str | None = None, ledger=None,
+                 topics: list[str] | None = None) -> Digest:
     """Everything pending, shaped for reading. ``run_ids``: the runs of the
     cycle (the scheduler's); without them, each source's latest run since the
-    previous digest."""
-    previous = digest_sql.last_delivered_digest(db)
-    since = previous["delivered_at"] if previous else None
-    pending = digest_sql.pending_statements(db)
+    previous digest. ``ledger``: whose record of what was sent (default: the
+    default subscription's, db.digest.DefaultLedger; a subscriber's on one
+    channel, db.subscriptions.SubscriberLedger); ``topics``: the names of the
+    subscriber's topics, shown in the title."""
+    ledger = ledger or digest_sql.DefaultLedger(db)
+    since = ledger.last_delivered_at()
+    pending = ledger.pending()
 
     questions = digest_sql.statements_by_id(db, [s["question_id"] for s in pending if s["question_id"]])
-    answered_earlier = [s for s in pending if s["question_id"] and (questions.get(s["question_id"]) or {}).get("digest_id")]
+    questions_sent = ledger.delivered(questions)
+    answered_earlier = [s for s in pending if s["question_id"] in questions_sent]
     answered_ids = {s["id"] for s in answered_earlier}
     new = [s for s in pending if s["id"] not in answered_ids]
 
@@ -116,11 +140,12 @@ def build_digest(db, run_ids: list[int] | None = None, now: str | None = None) -
               also_reported_by=_other_reporters(s, reports.get(s["cluster_id"] or s["id"], [])))
         for s in answered_earlier
     ]
-    changed = digest_sql.pending_updates(db)
+    changed = ledger.changed()
     updates += [Entry(s, previous_text=_shorten(s.get("previous_text"), PREVIOUS_TEXT_CHARS),
                       update_kind="changed") for s in changed]
 
     runs = digest_sql.runs_by_id(db, run_ids) if run_ids is not None else digest_sql.latest_runs_since(db, since)
+    titles = topic_titles()
     return Digest(
         created_at=now or utcnow(),
         since=since,
@@ -129,7 +154,21 @@ def build_digest(db, run_ids: list[int] | None = None, now: str | None = None) -
         health=sorted((source_health(run) for run in runs), key=lambda h: (not h.problem, h.spider)),
         statement_marks=[(s["id"], s["text_hash"]) for s in pending],
         update_marks=[(s["id"], s["text_hash"]) for s in changed],
+        topics=[titles.get(name, name) for name in topics] if topics else [],
+        topic_titles=titles,
     )
+
+
+def topic_titles() -> dict[str, str]:
+    """Each watched topic's title by name; empty when the topic files cannot
+    be read (a digest is still built, its tags shown by name)."""
+    from stationwatch.topic import load_topics
+
+    try:
+        return {topic.name: topic.title for topic in load_topics()}
+    except (OSError, ValueError) as error:
+        log.warning("topic titles not shown: %s", error)
+        return {}
 
 
 def _one_per_cluster(statements: list[dict]) -> list[dict]:
@@ -284,6 +323,8 @@ class Rendered:
 
 def subject_for(digest: Digest) -> str:
     day = digest.created_at[:10]
+    if digest.topics:
+        day += f" ({', '.join(digest.topics)})"
     if digest.is_empty:
         return f"stationwatch {day}: nothing new"
     parts = [f"{digest.new_count} new", _plural(len(digest.updates), "update")]
@@ -300,7 +341,8 @@ def nothing_new_line(digest: Digest) -> str:
     """The one-line empty digest."""
     since = f" since {readable_time(digest.since)}" if digest.since else ""
     checked = f" ({len(digest.health)} sources checked, all ok)" if digest.health else ""
-    return f"stationwatch: nothing new{since}{checked}."
+    about = f" about {', '.join(digest.topics)}" if digest.topics else ""
+    return f"stationwatch: nothing new{about}{since}{checked}."
 
 
 def render(digest: Digest) -> Rendered:

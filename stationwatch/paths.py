@@ -15,7 +15,8 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Environment variables holding a path (stationwatch/settings.py, delivery.py).
-PATH_VARIABLES = ("STATIONWATCH_DB", "STATIONWATCH_TOPIC", "STATIONWATCH_TOPICS_DIR", "STATIONWATCH_DIGEST_DIR")
+PATH_VARIABLES = ("STATIONWATCH_DB", "STATIONWATCH_TOPIC", "STATIONWATCH_TOPICS_DIR", "STATIONWATCH_DIGEST_DIR",
+                  "STATIONWATCH_SUBSCRIPTIONS")
 # Command-line options holding a path.
 PATH_OPTIONS = ("db",)
 

@@ -22,3 +22,36 @@ def db(db_path):
     conn = database.connect(db_path)
     yield conn
     conn.close()
+
+
+@pytest.fixture(autouse=True)
+def no_local_subscriptions(monkeypatch, tmp_path_factory):
+    """A developer's own config/subscriptions.yml (not committed) never
+    reaches a test: only the subscriptions a test writes do."""
+    from stationwatch import subscriptions
+
+    monkeypatch.setattr(subscriptions, "DEFAULT_FILE", tmp_path_factory.getbasetemp() / "no-subscriptions.yml")
+    monkeypatch.delenv("STATIONWATCH_SUBSCRIPTIONS", raising=False)
+
+
+@pytest.fixture
+def hook():
+    """An HTTP endpoint on 127.0.0.1 for apprise's json:// (tests.helpers.Hook)."""
+    from tests.helpers import Hook
+
+    server = Hook()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def inbox():
+    """An SMTP server (aiosmtpd) on 127.0.0.1 keeping what it receives; its port as .port."""
+    from tests.helpers import start_smtp
+    from tests.test_delivery import Inbox
+
+    box = Inbox()
+    controller = start_smtp(box)
+    box.port = controller.port
+    yield box
+    controller.stop()

@@ -4,10 +4,13 @@ built the way Scrapy builds them, and real crawls in a subprocess."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
@@ -146,3 +149,36 @@ def start_smtp(handler, attempts: int = 5, **kwargs):
         except (OSError, RuntimeError):
             if attempt == attempts - 1:
                 raise
+
+
+class Hook:
+    """A webhook on 127.0.0.1: keeps each POSTed JSON body; answers 500
+    while ``failing`` is set."""
+
+    def __init__(self):
+        self.received, self.failing = [], False
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's hook name)
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if hook.failing:
+                    self.send_response(500)
+                else:
+                    hook.received.append((self.path, json.loads(body)))
+                    self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def url(self, path="/hook") -> str:
+        return f"json://127.0.0.1:{self.server.server_port}{path}"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()

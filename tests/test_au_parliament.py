@@ -103,7 +103,6 @@ def test_senators_asking_are_senators_and_an_answer_carries_the_line_of_question
 
 
 def test_a_contribution_keeps_its_record_id_when_an_earlier_one_is_removed():
-    spider = make_spider(AuParliamentSpider)
     response = response_for(SOURCE, "display_estimate_99999_0004.RECONSTRUCTED.html", display_url(ESTIMATES_2022))
     document = response.css(".docDiv")[0]
     full = contributions(document)

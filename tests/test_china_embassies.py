@@ -44,8 +44,6 @@ def test_host_country_must_be_a_country_code():
 
 # --- the spider, on the embassies' real texts in RECONSTRUCTED markup (PROVENANCE.md) ---
 
-import datetime as dt
-
 from scrapy.http import HtmlResponse, Request
 
 from spiders.china_embassies import (

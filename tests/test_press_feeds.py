@@ -6,14 +6,13 @@ articles are real text in RECONSTRUCTED markup (see the PROVENANCE.md files).
 """
 
 import json
-from pathlib import Path
 
 import pytest
 from scrapy.http import HtmlResponse, Request, XmlResponse
 
 import db as database
 from core.health import Stat
-from spiders.press_feeds import Feed, PressFeedsSpider, load_feeds
+from spiders.press_feeds import PressFeedsSpider, load_feeds
 from stationwatch.items import Statement
 from tests.helpers import FIXTURES, collect, make_spider, replay_crawl
 
