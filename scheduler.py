@@ -224,7 +224,11 @@ def main(argv: list[str] | None = None) -> int:
     paths.enter_project_root(args)  # --db my.db is the user's my.db, not the project's
     db_path = database.db_path(args.db)
     trigger = nightly_trigger(args.at, args.timezone)
-    load_subscribers(delivery.DeliveryConfig.from_env(db_path))  # a bad configuration fails now, not at 05:30
+    try:  # a bad configuration fails now, not at 05:30
+        load_subscribers(delivery.DeliveryConfig.from_env(db_path))
+    except ValueError as error:
+        print(f"scheduler.py: {error}", file=sys.stderr)
+        return 2
 
     with contextlib.ExitStack() as stack:
         env = None

@@ -103,7 +103,7 @@ def cmd_digest(args) -> int:
             print(f"subscriber {channel.subscriber}, {label}: NOT delivered, nothing marked: {channel.error}")
         elif channel.delivery_id:
             print(f"subscriber {channel.subscriber}, {label}: delivery {channel.delivery_id},"
-                  f" {channel.statements} statements")
+                  f" {channel.statements} statement{'' if channel.statements == 1 else 's'}")
         else:
             print(f"subscriber {channel.subscriber}, {label}: nothing new, nothing sent")
     return 1 if any(c.error for c in sent) else 0

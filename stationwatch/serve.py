@@ -55,11 +55,11 @@ def merged(base: dict, overlay: dict) -> dict:
 def load_metadata(db_path: str | Path, public: bool = False) -> dict:
     """db/metadata.yml for the file at ``db_path`` (and the public overlay)."""
     metadata = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
+    if public:
+        metadata = merged(metadata, yaml.safe_load(PUBLIC_METADATA.read_text(encoding="utf-8")))
     databases = metadata.get("databases", {})
     if METADATA_DATABASE in databases:
         databases[database_name(db_path)] = databases.pop(METADATA_DATABASE)
-    if public:
-        metadata = merged(metadata, yaml.safe_load(PUBLIC_METADATA.read_text(encoding="utf-8")))
     return metadata
 
 

@@ -360,6 +360,11 @@ def test_default_instance_allows_sql_public_one_does_not(sample_db, ds):
     assert [r["country"] for r in rows(public, "/stationwatch/search?q=qingtian")] == ["GB"]
     assert get(public, "/stationwatch/statements?_search=manhattan").status_code == 200
     assert get(public, "/-/timeline").status_code == 200
+    # Who is subscribed is not the public's business; the operator's instance shows it.
+    for table in ("subscribers", "subscription_deliveries", "subscription_marks"):
+        assert get(public, f"/stationwatch/{table}").status_code == 403
+        assert get(ds, f"/stationwatch/{table}").status_code == 200
+    assert "subscribers" not in get(public, "/stationwatch").text
 
 
 def test_serve_listens_on_loopback_by_default(sample_db):

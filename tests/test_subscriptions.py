@@ -172,3 +172,43 @@ subscribers:
     assert [(r.subscriber, r.statements) for r in results] == [("late", 0), ("early", 1)]
     (_, rcpt, message), = inbox.messages
     assert rcpt == ["early@example.org"] and "Stored before" in message.get_body(("plain",)).get_content()
+
+
+def test_the_cli_previews_a_subscribers_digest_and_delivers_every_subscription(db, db_path, tmp_path, monkeypatch,
+                                                                                capsys):
+    from stationwatch import cli
+
+    save(db, statement("p", title="Police only", topics=tags(POLICE)),
+         statement("c", title="Institutes only", topics=tags(CONFUCIUS)))
+    path = tmp_path / "subs.yml"
+    path.write_text("subscribers:\n  universities:\n    topics: confucius_institutes\n    atom: uni.atom\n"
+                    "    since: 2020-01-01\n", encoding="utf-8")
+    monkeypatch.setenv("STATIONWATCH_SUBSCRIPTIONS", str(path))
+    monkeypatch.setenv("STATIONWATCH_DIGEST_DIR", str(tmp_path / "digests"))
+    monkeypatch.chdir(tmp_path)
+
+    assert cli.main(["digest", "--db", str(db_path), "--subscriber", "universities"]) == 0
+    preview = capsys.readouterr().out
+    assert preview.startswith("stationwatch ") and "(Confucius Institutes" in preview.splitlines()[0]
+    assert "Institutes only" in preview and "Police only" not in preview
+    assert cli.main(["digest", "--db", str(db_path), "--subscriber", "nobody"]) == 1
+    assert "no subscriber 'nobody' (subscribers: universities)" in capsys.readouterr().err
+
+    assert cli.main(["digest", "--db", str(db_path), "--deliver"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("digest 1 delivered (markdown, atom): 2 new")
+    assert out[1] == "subscriber universities, atom: delivery 1, 1 statement"
+    assert len(entry_ids(tmp_path / "digests" / "uni.atom")) == 1
+    assert cli.main(["digest", "--db", str(db_path), "--deliver"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == "subscriber universities, atom: nothing new, nothing sent"
+
+
+def test_a_bad_subscriptions_file_stops_the_scheduler_before_any_crawl(tmp_path, monkeypatch, capsys):
+    import scheduler
+
+    path = tmp_path / "subs.yml"
+    path.write_text("subscribers:\n  desk:\n    topics: [no_such_topic]\n    atom: a.atom\n", encoding="utf-8")
+    monkeypatch.setenv("STATIONWATCH_SUBSCRIPTIONS", str(path))
+    assert scheduler.main(["--once", "--db", str(tmp_path / "never.db"), "--spider", "govuk"]) == 2
+    assert "not a watched topic: no_such_topic" in capsys.readouterr().err
+    assert not (tmp_path / "never.db").exists()
