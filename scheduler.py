@@ -233,10 +233,11 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.ExitStack() as stack:
         env = None
         if args.replay:
-            from stationwatch.replay import ReplayServer, replay_env
+            from stationwatch.replay import RECORDINGS_SINCE, ReplayServer, replay_env
 
             server = stack.enter_context(ReplayServer())
-            env = replay_env(server.url)
+            # Each topic keeps its own window, none earlier than the recordings.
+            env = {**replay_env(server.url), "STATIONWATCH_EARLIEST_SINCE": RECORDINGS_SINCE}
             log.info("replaying recorded responses from %s", server.url)
 
         def job(scheduled: bool = True):

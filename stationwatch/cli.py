@@ -24,12 +24,11 @@ def cmd_run(args) -> int:
     return 1 if crawl.any_failed(runs) else 0
 
 
-DEMO_SINCE = "2022-09-01"
 
 
 def cmd_demo(args) -> int:
     """The same crawl, offline: recorded real responses replayed from 127.0.0.1."""
-    from stationwatch.replay import ReplayServer, replay_env
+    from stationwatch.replay import RECORDINGS_SINCE, ReplayServer, replay_env
 
     db_path = args.db or "data/demo.db"
     with ReplayServer() as server:
@@ -46,7 +45,7 @@ def cmd_demo(args) -> int:
                                # demo run, so a second run shows "nothing new", not an empty window.
                                # Every topic from then: a topic's own earlier start (confucius_institutes,
                                # 2019) would walk listings back past what was recorded.
-                               args=["-a", f"since={DEMO_SINCE}"])
+                               args=["-a", f"since={RECORDINGS_SINCE}"])
     print(crawl.format_summary(runs))
     db = database.connect(db_path)
     try:

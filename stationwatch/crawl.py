@@ -15,6 +15,7 @@ limit, log and `runs` row), so a site never sees two of our crawlers.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sqlite3
@@ -90,6 +91,10 @@ def since_argument(spider: str, db_path: str, env: dict | None = None) -> list[s
                                     watched_topics(env))
     finally:
         db.close()
+    earliest = {**os.environ, **(env or {})}.get("STATIONWATCH_EARLIEST_SINCE")
+    if earliest:  # replayed recordings begin then: older listing pages were never recorded
+        floor = dt.date.fromisoformat(earliest)
+        windows = {topic: max(date, floor) for topic, date in windows.items()}
     since = min(windows.values())
     return ["-a", f"since={since.isoformat()}", "-a", f"topic_since={format_topic_since(windows)}"]
 

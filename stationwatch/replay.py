@@ -288,6 +288,11 @@ class ReplayServer:
         self._server.server_close()
 
 
+# The recordings were made of pages from 2022 on: a replayed crawl asks no
+# earlier (a topic starting in 2019 would walk listings back past them).
+RECORDINGS_SINCE = "2022-09-01"
+
+
 def replay_env(url: str) -> dict[str, str]:
     """The environment a crawl subprocess needs to be answered by the replay
     server at ``url``: its address and the settings overlay that installs

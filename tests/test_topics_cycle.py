@@ -146,3 +146,16 @@ def test_adding_a_topic_back_fills_that_topic_only(tmp_path, replay):
     terms = {q["searchTerm"][0] for q in asked if "searchTerm" in q}
     assert terms == {"Confucius Institutes", "Confucius Institute"}
     assert [r["id"] for r in tagged(db_path, POLICE)] == police
+
+
+def test_a_replayed_crawl_asks_no_window_earlier_than_its_recordings(tmp_path):
+    """scheduler --replay sets STATIONWATCH_EARLIEST_SINCE: a topic starting
+    in 2019 asks from the recordings' start, not from pages never recorded;
+    a later window is kept as it is."""
+    db_path = str(tmp_path / "floor.db")
+    database.connect(db_path).close()
+    plain = dict(arg.split("=", 1) for arg in crawl.since_argument("china_mfa", db_path)[1::2])
+    assert plain["topic_since"] == f"{CONFUCIUS}:2019-01-01,{POLICE}:2022-09-01"
+    floored = dict(arg.split("=", 1) for arg in crawl.since_argument(
+        "china_mfa", db_path, {"STATIONWATCH_EARLIEST_SINCE": "2022-06-01"})[1::2])
+    assert floored == {"since": "2022-06-01", "topic_since": f"{CONFUCIUS}:2022-06-01,{POLICE}:2022-09-01"}
