@@ -549,3 +549,26 @@ def test_statement_topics_table_is_described(two_topics):
     tables = metadata["databases"]["stationwatch"]["tables"]
     assert set(tables["statement_topics"]["columns"]) == {"statement_id", "topic", "matched_terms", "excerpt"}
     assert "topics" in tables["statements"]["columns"]
+
+
+def test_the_timeline_chart_draws_one_topic(two_topics):
+    html = get(two_topics, "/-/timeline?topic=confucius_institutes").text
+    counts = rows(two_topics, "/stationwatch/timeline?topic=confucius_institutes")
+    assert sum(r["statements"] for r in counts) == 2  # Rennie's question and the US release
+    assert len(re.findall(r'<rect class="bar"', html)) == len(counts)
+    assert "2 statements about confucius_institutes from" in html
+    assert '<option value="confucius_institutes" selected>' in html
+    assert "?country=US&amp;topics__arraycontains=confucius_institutes" in html
+    every = rows(two_topics, "/stationwatch/timeline")
+    assert sum(r["statements"] for r in every) == 5  # 4 on the stations + Rennie's; the release once
+    assert "No dated statements about nothing yet." in get(two_topics, "/-/timeline?topic=nothing").text
+    assert "<b>" not in get(two_topics, "/-/timeline?topic=<b>x").text
+
+
+def test_the_readable_rows_name_each_statements_topics_as_filters(two_topics):
+    html = get(two_topics, "/stationwatch/statements").text
+    rows_html = re.findall(r'<div class="statement-topics">(.*?)</div>', html)
+    assert len(rows_html) == 5  # every statement has at least one topic
+    both = [r for r in rows_html if "confucius_institutes" in r and "overseas_police_stations" in r]
+    assert len(both) == 1  # the US release, one row with two topics
+    assert 'href="/stationwatch/statements?topics__arraycontains=confucius_institutes"' in both[0]

@@ -18,6 +18,7 @@ markupsafe: scraped text is untrusted.
 """
 
 
+import json
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -94,7 +95,17 @@ def extra_template_vars(template, database, table, view_name, request, datasette
     called; the default ``_table.html`` stays next in line."""
     if view_name != "table" or request is None or not wants_readable_rows(table, request.args):
         return {}
-    return {"custom_table_templates": [READABLE_ROWS_TEMPLATE, "_table.html"]}
+    return {"custom_table_templates": [READABLE_ROWS_TEMPLATE, "_table.html"], "topic_names": topic_names}
+
+
+def topic_names(raw) -> list[str]:
+    """A statement's ``topics`` column (a JSON list of names) as a list;
+    anything else as no topic."""
+    try:
+        names = json.loads(raw or "[]")
+    except (TypeError, ValueError):
+        return []
+    return [str(name) for name in names] if isinstance(names, list) else []
 
 
 @hookimpl
@@ -210,8 +221,16 @@ async def _statements_database(datasette, requested: str | None) -> str:
     raise NotFound("No database with a statements table")
 
 
+async def _topics(db) -> list[str]:
+    """The topics the database holds statements about (the chart's choice)."""
+    if not await db.table_exists("statement_topics"):
+        return []
+    return [row[0] for row in (await db.execute("SELECT DISTINCT topic FROM statement_topics ORDER BY topic")).rows]
+
+
 async def timeline_page(datasette, request):
-    """Statements per month and country, as a chart and a legend with totals."""
+    """Statements per month and country (one topic's, or all), as a chart
+    and a legend with totals."""
     database = await _statements_database(datasette, request.args.get("database"))
     await datasette.ensure_permissions(
         request.actor,
@@ -221,8 +240,11 @@ async def timeline_page(datasette, request):
     if query is None:
         raise NotFound("The timeline canned query is not configured (db/metadata.yml)")
     country = (request.args.get("country") or "").strip()
+    topic = (request.args.get("topic") or "").strip()
+    db = datasette.get_database(database)
+    topics = await _topics(db)
     try:
-        result = await datasette.get_database(database).execute(query["sql"], {"country": country})
+        result = await db.execute(query["sql"], {"country": country, "topic": topic})
     except QueryInterrupted:
         # Over Datasette's sql_time_limit_ms (a big archive without the
         # m020 timeline index): say so on the page instead of a 500.
@@ -230,11 +252,13 @@ async def timeline_page(datasette, request):
     else:
         timed_out = False
     months, series = build_series(result.rows if result else [])
-    query_params = urlencode({"country": country})
+    query_params = urlencode({"country": country, "topic": topic})
     context = {
         "timed_out": timed_out,
         "database": database,
         "country": country,
+        "topic": topic,
+        "topics": topics,
         "months": months,
         "series": series,
         "chart": chart_geometry(months, series) if months else None,
