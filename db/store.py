@@ -83,7 +83,7 @@ class StatementStore:
         if row is not None:
             statement_id, old_hash = row
             # Judged again, perhaps by a topic added since: its tags follow.
-            self.tag(statement_id, item.get("topics"))
+            self.tag(statement_id, item.get("topics"), judged=item.get("topics_judged"))
             if old_hash == item["text_hash"]:
                 self.db.execute("UPDATE statements SET last_seen = ? WHERE id = ?", [now, statement_id])
                 return UNCHANGED
@@ -220,13 +220,22 @@ class StatementStore:
         self.tag(statement_id, item.get("topics"))
         return statement_id
 
-    def tag(self, statement_id: int, topics: list[dict] | None, replace: bool = True) -> None:
+    def tag(self, statement_id: int, topics: list[dict] | None, replace: bool = True,
+            judged: list[str] | None = None) -> None:
         """Tag a statement with each topic it is about ({topic, matched_terms,
         excerpt}, from pipelines/relevance.py); ``statements.topics`` follows
         by trigger. ``replace``: a topic's terms and excerpt from this
         judgement replace the ones stored (the statement's own record judged
         again); otherwise a tag already there is kept (another record with
-        the same text)."""
+        the same text). ``judged``: the topics that judged this record; a tag
+        of one of them that it no longer earns (its text changed) is removed,
+        a tag of a topic not watched in this crawl stays."""
+        earned = {tag["topic"] for tag in topics or []}
+        stale = sorted(set(judged or []) - earned)
+        if stale:
+            self.db.execute(
+                "DELETE FROM statement_topics WHERE statement_id = ? AND topic IN (SELECT value FROM json_each(?))",
+                [statement_id, json.dumps(stale)])
         conflict = ("DO UPDATE SET matched_terms = excluded.matched_terms, excerpt = excluded.excerpt"
                     " WHERE matched_terms IS NOT excluded.matched_terms OR excerpt IS NOT excluded.excerpt"
                     if replace else "DO NOTHING")

@@ -42,6 +42,7 @@ class RelevancePipeline:
             raise DropItem(f"off topic ({', '.join(reasons)}): {adapter.get('url')}", log_level="DEBUG")
         adapter["topics"] = [{"topic": name, "matched_terms": j.matched_terms, "excerpt": j.excerpt}
                              for name, j in matched]
+        adapter["topics_judged"] = list(judgements)
         adapter["matched_terms"] = sorted({term for _, j in matched for term in j.matched_terms})
         adapter["excerpt"] = matched[0][1].excerpt
         return item

@@ -39,6 +39,9 @@ class Statement:
     excerpt: Optional[str] = None
     # Each topic it is about: [{"topic", "matched_terms", "excerpt"}] (pipelines/relevance.py)
     topics: list = field(default_factory=list)
+    # Every topic that judged it (relevant or not): a stored tag of one of
+    # these that the record no longer earns is removed (db/store.py).
+    topics_judged: list = field(default_factory=list)
     text_hash: Optional[str] = None
     speaker_as_written: Optional[str] = None  # the speaker's name as the source wrote it ("汪文斌")
     # Where a body spoke abroad: an embassy's host country (ISO 3166-1 alpha-2),

@@ -165,6 +165,28 @@ def test_a_topic_added_later_tags_the_statement_already_stored(db, topics_dir, m
     assert len(_tags(db)) == 2
 
 
+def test_a_changed_text_loses_the_tag_it_no_longer_earns_and_keeps_unwatched_ones(db, topics_dir, monkeypatch):
+    """A corrected answer that no longer speaks of illegal fishing is no
+    longer tagged fisheries; a crawl that watches only the stations judges
+    nothing about fisheries, so it leaves that tag alone."""
+    monkeypatch.delenv("STATIONWATCH_TOPIC", raising=False)
+    normalize, both = _relevance(topics_dir)
+    store = StatementStore(db)
+
+    def save(relevance, text):
+        with database.write_transaction(db):
+            return store.save(dict(relevance.process_item(normalize.process_item(_candidate(text))).__dict__))
+
+    save(both, BOTH)
+    assert [t[1] for t in _tags(db)] == ["fisheries", "stations"]
+    _, stations_only = _relevance(topics_dir, names=["stations"])
+    save(stations_only, "The Chinese police station in Rotterdam was closed, the minister said.")
+    assert [t[1] for t in _tags(db)] == ["fisheries", "stations"]  # fisheries not judged: kept
+    assert save(both, "The Chinese police station in Rotterdam was closed, the minister said today.") != NEW
+    assert [t[1] for t in _tags(db)] == ["stations"]
+    assert json.loads(db.execute("SELECT topics FROM statements").fetchone()[0]) == ["stations"]
+
+
 def test_existing_statements_are_tagged_with_the_topic_of_the_time(db_path):
     old = sqlite_utils.Database(db_path)
     database.register_functions(old.conn)
