@@ -83,8 +83,9 @@ class SubscriberLedger:
         )
 
     def changed(self) -> list[dict]:
-        """Statements sent on this channel whose text changed since, with the
-        text the subscriber was sent (else the latest earlier version)."""
+        """Statements sent on this channel whose text changed since and that
+        are still about the subscriber's topics, with the text the subscriber
+        was sent (else the latest earlier version)."""
         return _rows(
             self.db,
             f"SELECT {_columns(_TOPIC_EXCERPT)},"
@@ -94,6 +95,7 @@ class SubscriberLedger:
             " AS previous_text"
             " FROM subscription_marks m JOIN statements s ON s.id = m.statement_id"
             " WHERE m.subscriber = :name AND m.channel = :channel AND s.text_hash IS NOT m.text_hash"
+            f" AND EXISTS (SELECT 1 FROM statement_topics t WHERE {_TOPIC_FILTER})"  # still about its topics
             " ORDER BY s.id",
             self.params,
         )
