@@ -1,7 +1,7 @@
 """Quote attribution on labelled quotes from real articles, per language.
 
-tests/fixtures/press-eval/ (PROVENANCE.md there): 169 quotes from 91 stored
-copies of real news pages in 13 languages, labelled by hand, split by URL
+tests/fixtures/press-eval/ (PROVENANCE.md there): 179 quotes from 96 stored
+copies of real news pages in 13 languages (two batches, each split on its own), labelled by hand, split by URL
 hash into dev.yml (the rules were developed on it) and heldout.yml (never
 tuned on: the figures that count). The issue's target is precision >= 0.95,
 recall >= 0.85 and body-and-country accuracy >= 0.95; the test prints the
@@ -96,7 +96,8 @@ def figures(stats):
 # The issue's target (#18): precision, recall, body-and-country accuracy.
 TARGET = (0.95, 0.85, 0.95)
 # What each part must keep. dev: the target. heldout: the target where it is
-# met; body+country on held-out was 0.935 when last measured (3 Dec 2026),
+# met; body+country on held-out was 0.942 when last measured (3 Dec 2026,
+# batch 2 included: precision 0.955, recall 0.908),
 # short of 0.95: its floor guards against regression at that figure, rounded
 # down, until the rules reach the target (issue #18 stays open for it).
 FLOOR = {"dev": TARGET, "heldout": (0.95, 0.85, 0.93)}
