@@ -1,8 +1,8 @@
 """Quote attribution on labelled quotes from real articles, per language.
 
 tests/fixtures/press-eval/ (PROVENANCE.md there): 179 quotes from 96 stored
-copies of real news pages in 13 languages (two batches, each split on its own), labelled by hand, split by URL
-hash into dev.yml (the rules were developed on it) and heldout.yml (never
+copies of real news pages in 13 languages, labelled by hand, split by URL
+hash (two batches, each on its own) into dev.yml (the rules were developed on it) and heldout.yml (never
 tuned on: the figures that count). The issue's target is precision >= 0.95,
 recall >= 0.85 and body-and-country accuracy >= 0.95; the test prints the
 figures per language and the target either way, and fails below FLOOR.
