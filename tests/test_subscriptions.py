@@ -3,6 +3,7 @@ subscriber's news exactly once on each channel: email through a real SMTP
 server (aiosmtpd) on 127.0.0.1, an Atom file, and an apprise notification
 (json://) to a real HTTP endpoint on 127.0.0.1 that can refuse."""
 
+import json
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -212,3 +213,18 @@ def test_a_bad_subscriptions_file_stops_the_scheduler_before_any_crawl(tmp_path,
     assert scheduler.main(["--once", "--db", str(tmp_path / "never.db"), "--spider", "govuk"]) == 2
     assert "not a watched topic: no_such_topic" in capsys.readouterr().err
     assert not (tmp_path / "never.db").exists()
+
+
+def test_a_statement_no_longer_about_a_subscribers_topic_is_not_its_update(db, tmp_path, inbox):
+    cfg = config(tmp_path, inbox.port)
+    desk, = load(tmp_path, f"subscribers:\n  desk:\n    topics: [{POLICE}]\n    email: desk@example.org\n"
+                           "    empty: skip\n", cfg)
+    subscriptions.register(db, [desk])
+    save(db, statement("b", title="Both", text="Stations and institutes, first words.", topics=tags(POLICE, CONFUCIUS),
+                       topics_judged=TOPICS))
+    assert subscriptions.deliver_subscriptions(db, [desk], cfg)[0].statements == 1
+    save(db, statement("b", title="Both", text="Institutes only, corrected words.", topics=tags(CONFUCIUS),
+                       topics_judged=TOPICS))
+    assert json.loads(db.execute("SELECT topics FROM statements").fetchone()[0]) == [CONFUCIUS]
+    assert subscriptions.deliver_subscriptions(db, [desk], cfg)[0].delivery_id is None
+    assert len(inbox.messages) == 1
