@@ -482,3 +482,10 @@ def m018_subscriptions(db):
         if_not_exists=True,
     )
     db["subscription_marks"].create_index(["delivery_id"], if_not_exists=True)
+
+
+@MIGRATIONS()
+def m019_index_statement_kinds(db):
+    """Press quotes by kind (db/store.py: an official text stored looks for
+    the quotes it holds among them, not among every statement)."""
+    db["statements"].create_index(["source_kind", "kind"], if_not_exists=True)
