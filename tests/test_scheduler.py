@@ -18,8 +18,7 @@ from db import cycles as cycles_sql
 from stationwatch import delivery
 from stationwatch.lock import CycleLock, process_start_time
 from stationwatch.replay import Entry, ReplayServer, replay_env
-from tests.helpers import FIXTURES, ROOT, start_smtp
-from tests.test_delivery import Inbox
+from tests.helpers import FIXTURES, ROOT
 
 LONDON = ZoneInfo("Europe/London")
 UTC = dt.timezone.utc
@@ -219,15 +218,6 @@ def test_a_lock_from_another_host_expires(db_path):
 def replay():
     with ReplayServer(manifests=[FIXTURES / SOURCE / "replay.yml"]) as server:
         yield server
-
-
-@pytest.fixture
-def inbox():
-    handler = Inbox()
-    controller = start_smtp(handler)
-    handler.port = controller.port
-    yield handler
-    controller.stop()
 
 
 def cycle_config(tmp_path, port):
