@@ -14,12 +14,9 @@ import json
 
 from db import utcnow
 from db.digest import STATEMENT_COLUMNS
+from db.digest import _rows  # the same rows-as-dicts helper, one place
 
 _TOPIC_FILTER = "t.statement_id = s.id AND t.topic IN (SELECT value FROM json_each(:topics))"
-
-
-def _rows(db, sql: str, params) -> list[dict]:
-    return [dict(row) for row in db.query(sql, params)]
 
 
 def register(db, names: list[str], now: str | None = None) -> None:
