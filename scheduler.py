@@ -116,7 +116,7 @@ def run_cycle(db_path: str, spiders: list[str] | None = None, timeout: float = c
 def _cycle(db_path, spiders, timeout, env, config, scheduled_for, jobs, subscribers) -> CycleResult:
     config = config or delivery.DeliveryConfig.from_env(db_path)  # a bad config fails before the crawl
     if subscribers is None:
-        subscribers = load_subscribers(config)
+        subscribers = subscriptions.watched_subscribers(config)
     db = database.connect(db_path)
     try:
         subscriptions.register(db, subscribers)  # a new subscriber's news starts with this cycle
@@ -154,13 +154,6 @@ def _cycle(db_path, spiders, timeout, env, config, scheduled_for, jobs, subscrib
     log.info("cycle %d: %s", cycle_id, status)
     return CycleResult(cycle_id, runs, digest_id, status, message, sent)
 
-
-def load_subscribers(config: delivery.DeliveryConfig) -> list:
-    """The subscribers of the subscriptions file, checked against the topics
-    watched (a mistake is a ValueError before any crawl)."""
-    from stationwatch.topic import load_topics
-
-    return subscriptions.load_subscriptions(load_topics().names, config)
 
 
 def last_cycle_started(db_path: str) -> dt.datetime | None:
@@ -225,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     db_path = database.db_path(args.db)
     trigger = nightly_trigger(args.at, args.timezone)
     try:  # a bad configuration fails now, not at 05:30
-        load_subscribers(delivery.DeliveryConfig.from_env(db_path))
+        subscriptions.watched_subscribers(delivery.DeliveryConfig.from_env(db_path))
     except ValueError as error:
         print(f"scheduler.py: {error}", file=sys.stderr)
         return 2

@@ -64,7 +64,7 @@ def cmd_digest(args) -> int:
     try:
         try:
             config = delivery.DeliveryConfig.from_env(db_path)
-            subscribers = _subscribers(config) if (args.deliver or args.subscriber) else []
+            subscribers = subscriptions.watched_subscribers(config) if (args.deliver or args.subscriber) else []
         except ValueError as error:
             print(f"digest not delivered, nothing marked: {error}", file=sys.stderr)
             return 1
@@ -106,14 +106,6 @@ def cmd_digest(args) -> int:
         else:
             print(f"subscriber {channel.subscriber}, {label}: nothing new, nothing sent")
     return 1 if any(c.error for c in sent) else 0
-
-
-def _subscribers(config):
-    """The subscribers of the subscriptions file, for the topics watched."""
-    from stationwatch import subscriptions
-    from stationwatch.topic import load_topics
-
-    return subscriptions.load_subscriptions(load_topics().names, config)
 
 
 def cmd_archive_show(args) -> int:

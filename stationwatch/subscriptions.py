@@ -112,6 +112,14 @@ def load_subscriptions(topic_names: list[str], config: DeliveryConfig, path: Pat
     return [_subscriber(str(name), spec, topic_names, config, env, path) for name, spec in entries.items()]
 
 
+def watched_subscribers(config: DeliveryConfig) -> list[Subscriber]:
+    """The subscriptions file's subscribers, checked against the topics this
+    process watches (the scheduler and the CLI ask the same way)."""
+    from stationwatch.topic import load_topics
+
+    return load_subscriptions(load_topics().names, config)
+
+
 def _subscriber(name, spec, topic_names, config, env, path) -> Subscriber:
     where = f"{path}: subscriber {name!r}"
     if not NAME.match(name):
