@@ -43,7 +43,7 @@ from db import utcnow
 from stationwatch import paths
 from stationwatch.delivery import (DeliveryConfig, DeliveryError, email_message, send_email,
                                    write_atomically)
-from stationwatch.digest import build_digest, render, render_topic_feed, topic_titles
+from stationwatch.digest import build_digest, render, render_topic_feed, subject_for, topic_titles
 
 log = logging.getLogger("stationwatch.subscriptions")
 
@@ -237,7 +237,7 @@ def deliver_channel(db, subscriber: Subscriber, channel: str, config: DeliveryCo
     if channel == "atom":
         # A feed holds statements: an entry per statement sent, nothing for an empty cycle.
         if has_news:
-            delivery_id = _record(record, digest, render(digest).subject, subscriber)
+            delivery_id = _record(record, digest, subject_for(digest), subscriber)
         write_subscriber_feed(record, subscriber)
     elif digest.is_empty and not subscriber.send_empty:
         log.info("subscriber %s, %s: nothing new, nothing sent (empty: skip)", subscriber.name, channel)
