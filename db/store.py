@@ -301,7 +301,7 @@ class StatementStore:
     def _press_quotes_held_by(self, official_id: int, text: str) -> list[int]:
         """Press quotes already stored that ``text`` holds."""
         query = _fts_query(text, words=12)
-        if query is None:
+        if query is None or not self._any_press_quote(official_id):
             return []
         # The press quotes first (index m019), the words second: a MATCH of
         # twelve common words ranked over every statement made each official
@@ -314,6 +314,14 @@ class StatementStore:
             [query, official_id],
         ).fetchall()
         return [quote_id for quote_id, quote in rows if holds(text, quote)]
+
+    def _any_press_quote(self, other_than: int) -> bool:
+        """Whether any press quote is stored: one index probe (m019) that
+        spares the full-text MATCH in crawls of official sources alone."""
+        return self.db.execute(
+            "SELECT 1 FROM statements WHERE source_kind = 'press' AND kind = 'quoted_statement' AND id != ? LIMIT 1",
+            [other_than],
+        ).fetchone() is not None
 
 
 QUOTE_MIN_WORDS = 6  # shorter quotes ("unacceptable", a slogan) prove nothing
