@@ -207,3 +207,46 @@ def test_a_nationality_qualifies_a_name_only_in_its_noun_phrase():
                   "said after the Chinese embassy was summoned."]
     quote = _one(paragraphs, "en", "IE")
     assert (quote.body, quote.country) == ("Department of Foreign Affairs", "IE")
+
+
+# From press-eval dev articles (batch 4, omirante.pt, lanazione.it,
+# ionline.sapo.pt, thediplomatinspain.com), shortened.
+def test_a_body_of_a_named_place_is_that_places():
+    paragraphs = ["O ministério dos Negócios Estrangeiros de Pequim insiste, no entanto, que o objectivo é “ajudar os "
+                  "cidadãos chineses que não puderam deslocar-se ao país durante a pandemia do novo coronavírus”."]
+    quote = _one(paragraphs, "pt", "PT")
+    assert (quote.body, quote.country) == ("Ministry of Foreign Affairs of the People's Republic of China", "CN")
+
+
+def test_an_attribution_between_dashes_inside_a_quote_is_cut_out_of_it():
+    paragraphs = ["Piantedosi ha risposto al question time. \"Ci sono diversi sodalizi sotto forma di associazioni "
+                  "culturali che svolgono il disbrigo di pratiche – ha aggiunto Piantedosi –. Sono in corso ulteriori "
+                  "verifiche anche in altre città\"."]
+    quote = _one(paragraphs, "it", "IT")
+    assert quote.speaker == "Matteo Piantedosi" and quote.body == "Ministero dell'Interno"
+    assert "ha aggiunto" not in quote.text and quote.text.endswith("in altre città")
+
+
+@pytest.mark.parametrize("language, outlet, paragraphs, speaker, body", [
+    ("es", "ES", ["El Gobierno español respondió a una pregunta parlamentaria del diputado Pablo Cambronero, del "
+                  "Grupo Mixto.",
+                  "Según Cambronero, “se están publicando informaciones sobre los acuerdos de varios países europeos "
+                  "con China para el establecimiento de centros policiales conjuntos”."],
+     "Pablo Cambronero", "Congreso de los Diputados"),
+    ("pt", "PT", ["João Cotrim de Figueiredo, deputado e líder da Iniciativa Liberal, falou no Parlamento.",
+                  "“Temos alegações gravíssimas do ponto de vista dos direitos humanos e da soberania nacional”, "
+                  "citou Cotrim Figueiredo."],
+     "João Cotrim de Figueiredo", "Assembleia da República"),
+])
+def test_a_name_introduced_with_what_the_person_is_keeps_it(language, outlet, paragraphs, speaker, body):
+    quote = _one(paragraphs, language, outlet)
+    assert (quote.speaker, quote.body) == (speaker, body)
+
+
+def test_a_non_state_speaker_introduced_by_name_stays_non_official():
+    # "onderzoeker Jan de Vries ... De Vries zegt": the researcher, not the minister named before.
+    paragraphs = ["Minister Hoekstra sprak maandag met de ambassadeur. Onderzoeker Jan Aerdts van de Universiteit "
+                  "Leiden volgt de zaak.",
+                  "“Het is aan het kabinet om te kijken hoe zij Nederlanders kunnen beschermen”, zegt Aerdts."]
+    result = QuoteReader().read(paragraphs, "nl", outlet_country="NL")
+    assert [q.status for q in result.statements if q.kind == "quoted_statement"] == ["unofficial"]

@@ -324,7 +324,8 @@ class Gazetteer:
         for m in self.words(language, "pronouns").finditer(text):
             if not any(s <= m.start() < e for s, e in taken):
                 found.append(Mention("pronoun", m.start(), m.end(), m.group()))
-        return sorted(found, key=lambda x: x.start)
+        found.sort(key=lambda x: x.start)
+        return sorted(found + introduced_names(text, found), key=lambda x: x.start)
 
     def evidence(self, text: str) -> list[Evidence]:
         """Every word of ``text`` that names a country (or a region of one)."""
@@ -357,3 +358,79 @@ class Gazetteer:
 def load_gazetteer(path: str | None = None) -> Gazetteer:
     """The gazetteer, loaded once per process and path."""
     return Gazetteer.load(path)
+
+
+# Names the gazetteer does not know, introduced once with what they are.
+_NAME_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_NAME_PARTICLES = {"de", "da", "do", "dos", "das", "del", "van", "von", "der", "den", "di", "du", "le", "la"}
+_INTRODUCING = ("parliament", "unofficial", "former")
+
+
+def _capitalised_runs(text: str) -> list[list[re.Match]]:
+    """Runs of two or more capitalised words, particles allowed between
+    them ("João Cotrim de Figueiredo", "Pablo Cambronero")."""
+    runs, current = [], []
+    for w in _NAME_WORD.finditer(text):
+        word = w.group()
+        joined = current and text[current[-1].end():w.start()] == " "
+        if word[0].isupper() and not _CJK_CHAR.match(word):
+            if not joined:
+                current = []
+            current.append(w)
+            continue
+        if joined and word in _NAME_PARTICLES and current[-1].group()[0].isupper():
+            current.append(w)
+            continue
+        runs.append(current)
+        current = []
+    runs.append(current)
+    return [run for run in runs if len(run) >= 2]
+
+
+def _name_span(run: list, taken: list[tuple[int, int]]) -> tuple[int, int, list[str]] | None:
+    """The run less the words already named ("Onderzoeker Jan Aerdts": the
+    role word opens the sentence) and trailing particles, if two names are left."""
+    while run and any(s < run[0].end() and run[0].start() < e for s, e in taken):
+        run = run[1:]
+    while run and run[0].group() in _NAME_PARTICLES:
+        run = run[1:]
+    while run and run[-1].group() in _NAME_PARTICLES:
+        run = run[:-1]
+    names = [w.group() for w in run if w.group() not in _NAME_PARTICLES]
+    if len(names) < 2 or any(s < run[-1].end() and run[0].start() < e for s, e in taken):
+        return None
+    return run[0].start(), run[-1].end(), names
+
+
+def introduced_names(text: str, found: list[Mention]) -> list[Mention]:
+    """Mentions of people the gazetteer does not know, from the way the article
+    introduces them: "del diputado Pablo Cambronero ... Según Cambronero",
+    "João Cotrim de Figueiredo, deputado ... citou Cotrim Figueiredo",
+    "researcher Jane Doe ... Doe said". The name right after a word for a
+    member of parliament, a non-state speaker or a former official (or before
+    it, with a comma) is that kind of speaker, and so is each later use of its
+    surname(s); the first word (a given name) alone is not."""
+    taken = [(x.start, x.end) for x in found]
+    introducers = [x for x in found if x.kind in _INTRODUCING or (x.kind == "role" and (x.function or x.bodies))]
+    added: list[Mention] = []
+    for run in _capitalised_runs(text):
+        span = _name_span(run, taken)
+        if span is None:
+            continue
+        start, end, names = span
+        intro = next((x for x in introducers if text[x.end:start] in (" ", ", ")
+                      or text[end:x.start] in (", ", ", o ", ", a ", ", the ", ", el ", ", la ", ", il ")), None)
+        if intro is None:
+            continue
+        full = text[start:end]
+        added.append(Mention(intro.kind, start, end, full, bodies=intro.bodies, function=intro.function))
+        taken.append((start, end))
+        rest = names[1:]
+        alternatives = sorted({r"\s+(?:(?:de|da|do|dos|das|del|van|von|der|den|di)\s+)?".join(map(re.escape, rest[i:j]))
+                               for i in range(len(rest)) for j in range(i + 1, len(rest) + 1)}, key=len, reverse=True)
+        pattern = re.compile(_WORD_BEFORE + "(?:" + "|".join(alternatives) + ")" + _WORD_AFTER)
+        for m in pattern.finditer(text, end):
+            if not any(s < m.end() and m.start() < e for s, e in taken):
+                added.append(Mention(intro.kind, m.start(), m.end(), full, bodies=intro.bodies, function=intro.function))
+                taken.append((m.start(), m.end()))
+    return added

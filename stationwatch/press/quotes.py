@@ -125,12 +125,41 @@ _SPEAKER_KINDS = ("person", "role", "body", "function", "unofficial", "parliamen
 _DASH_OPEN = re.compile(r"^[–—-]\s+")
 
 
-def find_quotes(paragraphs: list[str], dash_speech: re.Pattern | None = None) -> list[Quote]:
+def find_quotes(paragraphs: list[str], dash_speech: re.Pattern | None = None,
+                speech: re.Pattern | None = None) -> list[Quote]:
     """Quoted passages in the article text ``"\\n\\n".join(paragraphs)``.
 
     With ``dash_speech`` (languages that quote with a dash: sv, cs, hu), a
     paragraph opening with a dash is a quote up to its attribution: the last
-    ", <speech verb>" or " – " in it, else the paragraph's end."""
+    ", <speech verb>" or " – " in it, else the paragraph's end. With
+    ``speech``, an attribution set between dashes inside a quote ("“... – ha
+    aggiunto Piantedosi –. Sono ...”") is cut out of it: two quotes, the
+    attribution between them."""
+    quotes = _find_quotes(paragraphs, dash_speech)
+    if speech is None:
+        return quotes
+    text = "\n\n".join(_double_commas(p) for p in paragraphs)
+    return [part for q in quotes for part in _cut_interjection(q, text, speech)]
+
+
+_INTERJECTION = r"\s[–—]\s*(?=(?:{speech}))[^–—\n{marks}]{{3,90}}?\s[–—]"
+
+
+def _cut_interjection(q: Quote, text: str, speech: re.Pattern) -> list[Quote]:
+    pattern = re.compile(_INTERJECTION.format(speech=speech.pattern, marks=re.escape(_QUOTE_MARKS)), re.IGNORECASE)
+    found = pattern.search(text, q.start, q.end)
+    if found is None or not text[q.start:found.start()].strip():
+        return [q]
+    rest = found.end()
+    while rest < q.end and text[rest] in " .,;:":
+        rest += 1
+    first = Quote(q.start, found.start() + 1, q.paragraph, True, q.open_mark)
+    if rest >= q.end:
+        return [first]
+    return [first] + _cut_interjection(Quote(rest, q.end, q.paragraph, q.closed, found.end() - 1), text, speech)
+
+
+def _find_quotes(paragraphs: list[str], dash_speech: re.Pattern | None) -> list[Quote]:
     quotes: list[Quote] = []
     offset = 0
     for index, para in enumerate(paragraphs):
@@ -226,7 +255,7 @@ class QuoteReader:
         paragraphs = [p.strip() for p in paragraphs if p and p.strip()]
         text = "\n\n".join(_double_commas(p) for p in paragraphs)
         speech = self.gz.speech_verbs(language)
-        quotes = find_quotes(paragraphs, speech if self.gz.language(language).get("dash_quotes") else None)
+        quotes = find_quotes(paragraphs, speech if self.gz.language(language).get("dash_quotes") else None, speech)
         masked = _mask(text, quotes)
         mentions = self.gz.mentions(masked, language)
         stops = [0] + [m.end() for m in _SENTENCE_END.finditer(masked)] + [len(text)]
@@ -627,6 +656,8 @@ def _sentence_around(stops: list[int], start: int, end: int) -> tuple[int, int]:
     return lo, hi
 
 
+# Between a body's name and the place it belongs to: "... de Pequim", "... of China", "... di Pechino".
+_OF_PLACE = re.compile(r"\s+(?:of|de|do|da|di|del|della|von|van|des|du|z|ze)(?:\s+(?:the|la|l'|l’))?\s+", re.IGNORECASE)
 _ATTACHED = re.compile(r"[\s'’-]*(?:(?:of|the|in|de|del|des|du|da|do|dos|das|di|della|dell|van|von|der|den|des|"
                        r"la|le|les|el|los|en|i|z|för|ze|az|a)[\s'’]+)*[\s'’-]*|[\sの의]{0,2}", re.IGNORECASE)
 
@@ -684,10 +715,15 @@ class _Evidence:
     def qualifier(self, m: Mention) -> str | None:
         """The nationality written right next to a named body, not part of its
         name: "Het Chinese ministerie van Buitenlandse Zaken", "el Ministerio
-        de Exteriores chino" (after it only where adjectives follow)."""
+        de Exteriores chino" (after it only where adjectives follow), or the
+        place it is of: "o ministério dos Negócios Estrangeiros de Pequim"."""
         for e in self.near:
             gap = self.masked[e.end:m.start] if e.end <= m.start else self.masked[m.end:e.start] if e.start >= m.end else None
-            if gap is None or len(gap) > 2 or gap.strip("  の의"):
+            if gap is None:
+                continue
+            if e.start >= m.end and _OF_PLACE.fullmatch(gap):
+                return e.country  # "o ministério dos Negócios Estrangeiros de Pequim", "the foreign ministry of China"
+            if len(gap) > 2 or gap.strip("  の의"):
                 continue
             if e.end <= m.start or (self.adjective_after and not _CJK.search(m.text)):
                 return e.country
