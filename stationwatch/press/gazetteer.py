@@ -402,6 +402,16 @@ def _name_span(run: list, taken: list[tuple[int, int]]) -> tuple[int, int, list[
     return run[0].start(), run[-1].end(), names
 
 
+def _alone(text: str, start: int, end: int) -> bool:
+    """A surname on its own, not a word of a longer capitalised name
+    ("Stations" in "Police Stations Act")."""
+    after = _NAME_WORD.match(text, end + 1) if text[end:end + 1] == " " else None
+    before = re.search(r"(^|.)\s*([^\W\d_][\w'’-]*) $", text[max(0, start - 40):start], re.DOTALL)
+    # A capitalised word that opens its sentence ("Según Cambronero") is no part of a name.
+    name_before = before and before.group(2)[0].isupper() and before.group(1) not in ("", ".", "!", "?", "\n", ":")
+    return not (after and after.group()[0].isupper()) and not name_before
+
+
 def introduced_names(text: str, found: list[Mention]) -> list[Mention]:
     """Mentions of people the gazetteer does not know, from the way the article
     introduces them: "del diputado Pablo Cambronero ... Según Cambronero",
@@ -425,12 +435,12 @@ def introduced_names(text: str, found: list[Mention]) -> list[Mention]:
         full = text[start:end]
         added.append(Mention(intro.kind, start, end, full, bodies=intro.bodies, function=intro.function))
         taken.append((start, end))
-        rest = names[1:]
-        alternatives = sorted({r"\s+(?:(?:de|da|do|dos|das|del|van|von|der|den|di)\s+)?".join(map(re.escape, rest[i:j]))
-                               for i in range(len(rest)) for j in range(i + 1, len(rest) + 1)}, key=len, reverse=True)
+        rest = names[1:]  # surnames: the last word, or the last ones ("Cotrim Figueiredo")
+        alternatives = sorted({r"\s+(?:(?:de|da|do|dos|das|del|van|von|der|den|di)\s+)?".join(map(re.escape, rest[i:]))
+                               for i in range(len(rest))}, key=len, reverse=True)
         pattern = re.compile(_WORD_BEFORE + "(?:" + "|".join(alternatives) + ")" + _WORD_AFTER)
         for m in pattern.finditer(text, end):
-            if not any(s < m.end() and m.start() < e for s, e in taken):
+            if not any(s < m.end() and m.start() < e for s, e in taken) and _alone(text, m.start(), m.end()):
                 added.append(Mention(intro.kind, m.start(), m.end(), full, bodies=intro.bodies, function=intro.function))
                 taken.append((m.start(), m.end()))
     return added
