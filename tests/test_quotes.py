@@ -250,3 +250,46 @@ def test_a_non_state_speaker_introduced_by_name_stays_non_official():
                   "“Het is aan het kabinet om te kijken hoe zij Nederlanders kunnen beschermen”, zegt Aerdts."]
     result = QuoteReader().read(paragraphs, "nl", outlet_country="NL")
     assert [q.status for q in result.statements if q.kind == "quoted_statement"] == ["unofficial"]
+
+
+# From press-eval dev articles (batch 5: rtlnieuws.nl, stg.rr.pt, newshub.co.nz,
+# trt.global, ntdtv.com), shortened.
+def test_the_one_spoken_to_is_not_the_speaker():
+    paragraphs = ["\"Wij hebben gisteren de Chinese ambassadeur om tekst en uitleg gevraagd\", zegt minister Hoekstra "
+                  "tegen RTL Nieuws."]
+    quote = _one(paragraphs, "nl", "NL")
+    assert (quote.status, quote.body) == ("official", "Ministerie van Buitenlandse Zaken")
+
+
+def test_the_subject_of_the_sentence_before_speaks_not_the_last_name_in_it():
+    paragraphs = ["Hoekstra heeft de ambassadeur laten weten dat Nederland nader onderzoek gaat doen. \"We moeten nog "
+                  "uitzoeken wat er precies heeft plaatsgevonden bij de bureaus.\""]
+    assert _one(paragraphs, "nl", "NL").body == "Ministerie van Buitenlandse Zaken"
+
+
+def test_what_follows_that_is_what_was_said_not_who_said_it():
+    paragraphs = ["O diretor executivo da Amnistia Internacional Portugal pede que o Governo português acione os "
+                  "mecanismos necessários “de proteção dos seus cidadãos e dos cidadãos que cá residem”."]
+    assert _one(paragraphs, "pt", "PT").status == "unofficial"
+
+
+def test_an_ambassador_introduced_with_the_country_and_named_by_surname():
+    paragraphs = ["On Thursday, Chinese Ambassador to New Zealand Wu Xi dismissed the claims in a TV interview.",
+                  "\"It is totally wrong to accuse the Chinese Government of having any connection to her case,\" Wu said."]
+    quote = _one(paragraphs, "en", "NZ")
+    assert (quote.speaker, quote.body) == ("Wu Xi", "Embassy of the People's Republic of China")
+
+
+def test_an_ambassador_without_a_listed_embassy_speaks_for_the_foreign_ministry():
+    paragraphs = ["Nach den Festnahmen ist die deutsche Botschafterin Patricia Flor in Peking einbestellt worden. "
+                  "„Wir dulden in Deutschland keine Spionage“, erklärte Flor weiter."]
+    quote = _one(paragraphs, "de", "DE")
+    assert (quote.body, quote.country) == ("Auswärtiges Amt", "DE")
+
+
+def test_a_cjk_former_mark_counts_only_before_the_name_it_qualifies():
+    # "前" in 前主席 (a former chairman, no role word) must not make the prosecutor's quote non-official.
+    paragraphs = ["盧建旺是美國「長樂公會」前主席。",
+                  "紐約東區的聯邦檢察官佈雷恩‧皮斯:「被告盧建旺和陳金平,今早在他們紐約市的家中被捕。被告被指控密謀合作。」"]
+    quote = _one(paragraphs, "zh", "US")
+    assert (quote.status, quote.body) == ("official", "U.S. Department of Justice")

@@ -50,7 +50,9 @@ class Mention:
     ``function`` set when the word names one, ``bodies`` when it names a
     body: "BKA-Sprecher"), coref ("the ministry":
     ``function`` is the kind of body it points back to, None for any),
-    unofficial, parliament, former, pronoun."""
+    unofficial, parliament, former, pronoun. ``origin``: for a later use of
+    a name the gazetteer does not know, the mention that introduced it (its
+    country evidence is there: "die deutsche Botschafterin Patricia Flor")."""
 
     kind: str
     start: int
@@ -59,6 +61,7 @@ class Mention:
     person: Person | None = None
     bodies: tuple = ()
     function: str | None = None
+    origin: "Mention | None" = None
 
 
 @dataclass(frozen=True)
@@ -325,7 +328,12 @@ class Gazetteer:
             if not any(s <= m.start() < e for s, e in taken):
                 found.append(Mention("pronoun", m.start(), m.end(), m.group()))
         found.sort(key=lambda x: x.start)
-        return sorted(found + introduced_names(text, found), key=lambda x: x.start)
+        # "前", "元", "전" (former) are also parts of other words (目前, 地元, 전했다):
+        # they count only right before the name they qualify (前外长, 元外相, 전 장관).
+        found = [x for x in found if not (x.kind == "former" and _CJK_CHAR.match(x.text)) or any(
+            y is not x and 0 <= y.start - x.end <= 1 for y in found)]
+        places = [(e.start, e.end) for e in self.evidence(text)]
+        return sorted(found + introduced_names(text, found, places), key=lambda x: x.start)
 
     def evidence(self, text: str) -> list[Evidence]:
         """Every word of ``text`` that names a country (or a region of one)."""
@@ -342,6 +350,9 @@ class Gazetteer:
         if country is None or function is None:
             return None
         candidates = self.by_function.get((country, function), [])
+        if not candidates and function == "embassy":
+            # An ambassador of a country whose embassies we do not list speaks for its foreign ministry.
+            candidates = self.by_function.get((country, "foreign"), [])
         if not candidates:
             return None
         regional = [b for b in candidates if b.region and regions and regions.get(b.region)]
@@ -364,6 +375,10 @@ def load_gazetteer(path: str | None = None) -> Gazetteer:
 _NAME_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _NAME_PARTICLES = {"de", "da", "do", "dos", "das", "del", "van", "von", "der", "den", "di", "du", "le", "la"}
 _INTRODUCING = ("parliament", "unofficial", "former")
+_HONORIFICS = {"Prof", "Dr", "Mr", "Ms", "Mrs", "Sir", "Dame", "Herr", "Frau", "M", "Mme", "Sr", "Sra", "Dott", "Mag",
+               "Ing", "dhr", "mevrouw", "meneer"}
+# "Chinese Ambassador to New Zealand Wu Xi": a place between the role and the name.
+_AT_PLACE = re.compile(r" (?:to|in|at|for|en|em|no|na|nel|in der|à|au) (?:the )?(?:[A-Z][\w'’-]+ ){1,3}")
 
 
 def _capitalised_runs(text: str) -> list[list[re.Match]]:
@@ -388,8 +403,9 @@ def _capitalised_runs(text: str) -> list[list[re.Match]]:
 
 
 def _name_span(run: list, taken: list[tuple[int, int]]) -> tuple[int, int, list[str]] | None:
-    """The run less the words already named ("Onderzoeker Jan Aerdts": the
-    role word opens the sentence) and trailing particles, if two names are left."""
+    """The run less the words already named or naming a place ("Onderzoeker
+    Jan Aerdts": the role word opens the sentence; "New Zealand Wu Xi") and
+    trailing particles, if two names are left."""
     while run and any(s < run[0].end() and run[0].start() < e for s, e in taken):
         run = run[1:]
     while run and run[0].group() in _NAME_PARTICLES:
@@ -408,11 +424,12 @@ def _alone(text: str, start: int, end: int) -> bool:
     after = _NAME_WORD.match(text, end + 1) if text[end:end + 1] == " " else None
     before = re.search(r"(^|.)\s*([^\W\d_][\w'’-]*) $", text[max(0, start - 40):start], re.DOTALL)
     # A capitalised word that opens its sentence ("Según Cambronero") is no part of a name.
-    name_before = before and before.group(2)[0].isupper() and before.group(1) not in ("", ".", "!", "?", "\n", ":")
+    name_before = before and before.group(2)[0].isupper() and before.group(1) not in ("", ".", "!", "?", "\n", ":") \
+        and before.group(2).rstrip(".") not in _HONORIFICS
     return not (after and after.group()[0].isupper()) and not name_before
 
 
-def introduced_names(text: str, found: list[Mention]) -> list[Mention]:
+def introduced_names(text: str, found: list[Mention], places: list[tuple[int, int]] = ()) -> list[Mention]:
     """Mentions of people the gazetteer does not know, from the way the article
     introduces them: "del diputado Pablo Cambronero ... Según Cambronero",
     "João Cotrim de Figueiredo, deputado ... citou Cotrim Figueiredo",
@@ -421,26 +438,31 @@ def introduced_names(text: str, found: list[Mention]) -> list[Mention]:
     it, with a comma) is that kind of speaker, and so is each later use of its
     surname(s); the first word (a given name) alone is not."""
     taken = [(x.start, x.end) for x in found]
-    introducers = [x for x in found if x.kind in _INTRODUCING or (x.kind == "role" and (x.function or x.bodies))]
+    introducers = [x for x in found if x.kind in _INTRODUCING or (x.kind == "role" and (x.function or x.bodies))
+                   or (x.kind == "body" and x.bodies and all(b.kind == "parliament" for b in x.bodies))]
     added: list[Mention] = []
     for run in _capitalised_runs(text):
-        span = _name_span(run, taken)
+        span = _name_span(run, taken + list(places))
         if span is None:
             continue
         start, end, names = span
-        intro = next((x for x in introducers if text[x.end:start] in (" ", ", ")
+        intro = next((x for x in introducers if text[x.end:start] in (" ", ", ") or _AT_PLACE.fullmatch(text[x.end:start])
                       or text[end:x.start] in (", ", ", o ", ", a ", ", the ", ", el ", ", la ", ", il ")), None)
         if intro is None:
             continue
         full = text[start:end]
-        added.append(Mention(intro.kind, start, end, full, bodies=intro.bodies, function=intro.function))
+        added.append(Mention(intro.kind, start, end, full, bodies=intro.bodies, function=intro.function, origin=intro))
         taken.append((start, end))
         rest = names[1:]  # surnames: the last word, or the last ones ("Cotrim Figueiredo")
-        alternatives = sorted({r"\s+(?:(?:de|da|do|dos|das|del|van|von|der|den|di)\s+)?".join(map(re.escape, rest[i:]))
-                               for i in range(len(rest))}, key=len, reverse=True)
+        later = {r"\s+(?:(?:de|da|do|dos|das|del|van|von|der|den|di)\s+)?".join(map(re.escape, rest[i:]))
+                 for i in range(len(rest))}
+        if len(names) == 2:  # family name first: "Wu Xi ... Wu said", "Tompos Márton ... Tompos"
+            later.add(re.escape(names[0]))
+        alternatives = sorted(later, key=len, reverse=True)
         pattern = re.compile(_WORD_BEFORE + "(?:" + "|".join(alternatives) + ")" + _WORD_AFTER)
         for m in pattern.finditer(text, end):
             if not any(s < m.end() and m.start() < e for s, e in taken) and _alone(text, m.start(), m.end()):
-                added.append(Mention(intro.kind, m.start(), m.end(), full, bodies=intro.bodies, function=intro.function))
+                added.append(Mention(intro.kind, m.start(), m.end(), full, bodies=intro.bodies, function=intro.function,
+                                     origin=intro))
                 taken.append((m.start(), m.end()))
     return added

@@ -264,6 +264,8 @@ class QuoteReader:
                               mentions, bool(self.gz.language(language).get("adjective_after")))
         self._subjects = self.gz.words(language, "subjects")
         self._askers = self.gz.words(language, "askers")
+        self._addressees = self.gz.words(language, "addressees")
+        self._places = [(e.start, e.end) for e in self.gz.evidence(masked)]
         self._speech = speech
         self._para_starts, self._paragraphs = para_starts, paragraphs
         self._mentions, self._stops, self._masked = mentions, stops, masked
@@ -339,7 +341,7 @@ class QuoteReader:
             if m.end <= win_lo or m.start >= win_hi:
                 continue
             distance = q.open_mark - m.end if m.end <= q.open_mark else m.start - q.end
-            if distance < 0 or self._asked(m, masked):
+            if distance < 0 or self._asked(m, masked) or self._addressed(m, masked):
                 continue
             if m.start < own_lo:
                 distance += PREVIOUS_SENTENCE
@@ -356,6 +358,12 @@ class QuoteReader:
             return Speaker("unattributed")
         candidates.sort(key=lambda c: c[0])
         nearest = candidates[0][1]
+        if nearest.start < own_lo and not any(own_lo <= m.start < own_hi for _, m in candidates):
+            # The quote's own sentence names no one: the subject of the sentence
+            # before speaks ("Hoekstra heeft de ambassadeur laten weten dat ...
+            # “We moeten ...”"), not the last name in it.
+            lo, hi = _sentence_around(stops, nearest.start, nearest.end)
+            nearest = min((m for _, m in candidates if lo <= m.start < hi), key=lambda m: m.start)
         return self._resolve(nearest, [m for _, m in candidates], mentions, masked, stops, ev, last_speaker, q)
 
     def _at_speech_verb(self, m: Mention, masked: str, lo: int, hi: int, speech: re.Pattern) -> bool:
@@ -369,7 +377,8 @@ class QuoteReader:
             if 0 <= lo + 0 and 0 <= verb.start() - m.end <= 25:
                 return True
             if not self._verb_last and m.kind in ("person", "role", "body", "function") and 0 <= m.start - verb.end() <= 45 \
-                    and not verb.group().lower().startswith(("told", "tell")):
+                    and not verb.group().lower().startswith(("told", "tell")) \
+                    and not _COMPLEMENTISER.search(masked, verb.end(), m.start):
                 return True
         return False
 
@@ -393,6 +402,21 @@ class QuoteReader:
         the one who answered."""
         before = masked[max(0, m.start - 45):m.start]
         return any(not re.search(r"[.!?;\n]", before[a.end():]) for a in self._askers.finditer(before))
+
+    def _addressed(self, m: Mention, masked: str) -> bool:
+        """The one spoken to ("zegt minister Hoekstra tegen RTL Nieuws", "heeft
+        de minister aan de Chinese ambassadeur laten weten", "ha detto al
+        ministro"): the mention right after an addressee word, with at most an
+        article or a nationality between."""
+        before = masked[max(0, m.start - 40):m.start]
+        offset = m.start - len(before)
+        for a in self._addressees.finditer(before):
+            gap_start = offset + a.end()
+            words = list(re.finditer(r"\S+", masked[gap_start:m.start]))
+            if all(w.group().casefold() in _ARTICLES or any(
+                    s <= gap_start + w.start() < e for s, e in self._places) for w in words):
+                return True
+        return False
 
     def _new_subject(self, sentence: str, verb: re.Match) -> bool:
         """"zegt een winkelier", "says a local man": the verb has a subject of
@@ -431,7 +455,8 @@ class QuoteReader:
         if m.kind == "role":
             lo, hi = _sentence_around(stops, m.start, m.end)
             owner = next((x for x in mentions if x.kind == "unofficial" and lo <= x.start < hi
-                          and (0 <= x.start - m.end <= 30 or 0 <= m.start - x.end <= 3)), None)
+                          and (0 <= x.start - m.end <= 30 or 0 <= m.start - x.end <= 3)
+                          and not self._addressed(x, masked)), None)
             if owner is not None:  # "a spokesperson for the restaurant", "restaurant spokesperson"
                 return Speaker("unofficial", owner.text)
             # "spokeswoman Maxime Hovenkamp", "il ministro dell'Interno, Matteo Piantedosi"
@@ -479,7 +504,7 @@ class QuoteReader:
 
     def _function_body(self, m: Mention, ev: "_Evidence", function: str | None = None) -> Body | None:
         function = function or m.function
-        for country in ev.countries(m, function):
+        for country in ev.countries(m.origin or m, function):
             body = self.gz.body_for(country, function, ev.regions)
             if body is not None:
                 return body
@@ -656,6 +681,10 @@ def _sentence_around(stops: list[int], start: int, end: int) -> tuple[int, int]:
     return lo, hi
 
 
+# "pede que o Governo ...": after "that" comes what was said, not who said it.
+_COMPLEMENTISER = re.compile(r"(?<!\w)(?:que|that|dat|dass|daß|che|att|že|hogy|qu['’])(?!\w)", re.IGNORECASE)
+_ARTICLES = {"de", "het", "een", "the", "a", "an", "le", "la", "les", "l'", "l’", "el", "los", "las", "o", "os", "as",
+             "il", "lo", "gli", "i", "der", "die", "das", "dem", "den", "des", "un", "una", "um", "uma"}
 # Between a body's name and the place it belongs to: "... de Pequim", "... of China", "... di Pechino".
 _OF_PLACE = re.compile(r"\s+(?:of|de|do|da|di|del|della|von|van|des|du|z|ze)(?:\s+(?:the|la|l'|l’))?\s+", re.IGNORECASE)
 _ATTACHED = re.compile(r"[\s'’-]*(?:(?:of|the|in|de|del|des|du|da|do|dos|das|di|della|dell|van|von|der|den|des|"
