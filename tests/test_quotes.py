@@ -293,3 +293,18 @@ def test_a_cjk_former_mark_counts_only_before_the_name_it_qualifies():
                   "紐約東區的聯邦檢察官佈雷恩‧皮斯:「被告盧建旺和陳金平,今早在他們紐約市的家中被捕。被告被指控密謀合作。」"]
     quote = _one(paragraphs, "zh", "US")
     assert (quote.status, quote.body) == ("official", "U.S. Department of Justice")
+
+
+@pytest.mark.parametrize("language, outlet, paragraphs", [
+    # Someone the gazetteer does not know speaks: not the official named
+    # before (each is stored as that official without the rule). The pt
+    # sentences are from a dev article (stg.rr.pt); the en and zh ones are
+    # made up for this test.
+    ("pt", "PT", ["O Ministério dos Negócios Estrangeiros disse que acompanha o caso. \"Pessoas que são ameaçadas com "
+                  "constrangimentos pessoais não é uma prática nova\", explica Pedro Neto, à Renascença."]),
+    ("en", "CA", ["The RCMP said on Tuesday it was investigating the reports. \"Nobody from the police has ever come to "
+                  "ask us a single question about it,\" said Anna Lee, who runs a community centre nearby."]),
+    ("zh", "CA", ["外交部发言人表示正在调查有关报道,张先生在接受采访时表示,「我们从来没有见过任何警察来这里询问此事。」"]),
+])
+def test_an_unknown_speaker_at_the_speech_verb_is_not_the_official_named_before(language, outlet, paragraphs):
+    assert _one(paragraphs, language, outlet).status == "unattributed"

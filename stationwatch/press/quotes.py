@@ -265,6 +265,7 @@ class QuoteReader:
         self._subjects = self.gz.words(language, "subjects")
         self._askers = self.gz.words(language, "askers")
         self._addressees = self.gz.words(language, "addressees")
+        self._language = language
         self._places = [(e.start, e.end) for e in self.gz.evidence(masked)]
         self._speech = speech
         self._para_starts, self._paragraphs = para_starts, paragraphs
@@ -350,6 +351,9 @@ class QuoteReader:
             elif self._at_speech_verb(m, masked, own_lo, own_hi, speech):
                 distance -= SPEECH_VERB_BONUS
             candidates.append((distance, m))
+        unknown = self._unknown_subject(q, masked, mentions, own_lo, own_hi, speech)
+        if unknown is not None:
+            candidates.append(unknown)
         if not candidates:
             own = masked[own_lo:own_hi]
             verb = speech.search(own)
@@ -365,6 +369,40 @@ class QuoteReader:
             lo, hi = _sentence_around(stops, nearest.start, nearest.end)
             nearest = min((m for _, m in candidates if lo <= m.start < hi), key=lambda m: m.start)
         return self._resolve(nearest, [m for _, m in candidates], mentions, masked, stops, ev, last_speaker, q)
+
+    def _unknown_subject(self, q: Quote, masked: str, mentions: list[Mention], lo: int, hi: int,
+                         speech: re.Pattern) -> tuple[int, Mention] | None:
+        """Someone the gazetteer does not know, as the subject of the quote's
+        speech verb ("said Mei Chiu, coordinator ...", "Pedro Neto explica",
+        "王靖渝在Twitter上表示"): a candidate that makes the quote unattributed,
+        so that the nearest known name (an official two sentences back) does
+        not take it."""
+        taken = [(m.start, m.end) for m in mentions] + self._places
+        best = None
+        for verb in speech.finditer(masked, lo, hi):
+            if MASK in masked[verb.start():verb.end()]:
+                continue
+            if self._language == "zh" and _CJK.match(masked, verb.start()):
+                clause_lo = max(masked.rfind(c, lo, verb.start()) for c in "，,。：:；;」』”\x00\n") + 1
+                clause = masked[max(clause_lo, lo):verb.start()]
+                if len(_CJK.findall(clause)) < 2 or any(
+                        max(clause_lo, lo) <= s < verb.start() for s, _ in taken):
+                    continue
+                span = (max(clause_lo, lo), verb.start())
+            else:
+                span = None
+                for run in _NAME_RUN.finditer(masked, max(lo, verb.start() - 60), min(hi, verb.end() + 60)):
+                    before = masked[run.end():verb.start()] == " "  # "Mei Chiu said", not "... Street, saying"
+                    after = not self._verb_last and masked[verb.end():run.start()] == " "
+                    if (before or after) and not any(s < run.end() and run.start() < e for s, e in taken):
+                        span = (run.start(), run.end())
+                        break
+                if span is None:
+                    continue
+            distance = (q.open_mark - span[1] if span[1] <= q.open_mark else span[0] - q.end) - SPEECH_VERB_BONUS
+            if distance + SPEECH_VERB_BONUS >= 0 and (best is None or distance < best[0]):
+                best = (distance, Mention("unknown", span[0], span[1], masked[span[0]:span[1]]))
+        return best
 
     def _at_speech_verb(self, m: Mention, masked: str, lo: int, hi: int, speech: re.Pattern) -> bool:
         """The subject of the attribution: a name right before the speech verb
@@ -429,6 +467,8 @@ class QuoteReader:
 
     def _resolve(self, m: Mention, window: list[Mention], mentions: list[Mention], masked: str, stops: list[int],
                  ev: "_Evidence", last_speaker: Speaker | None, q: Quote) -> Speaker:
+        if m.kind == "unknown":
+            return Speaker("unattributed", m.text)
         if m.kind in ("person", "role") and self._former(m, mentions):
             return Speaker("unofficial", m.text)
         if m.kind == "person":
@@ -683,6 +723,8 @@ def _sentence_around(stops: list[int], start: int, end: int) -> tuple[int, int]:
 
 # "pede que o Governo ...": after "that" comes what was said, not who said it.
 _COMPLEMENTISER = re.compile(r"(?<!\w)(?:que|that|dat|dass|daß|che|att|že|hogy|qu['’])(?!\w)", re.IGNORECASE)
+# Two or more capitalised words: a name ("Mei Chiu", "Pedro Neto").
+_NAME_RUN = re.compile(r"(?:[A-ZÀ-ÖØ-ÞĀ-ŽА-Я][\w'’-]+)(?: (?:(?:de|da|do|dos|del|van|von|der|di|la|le) )?[A-ZÀ-ÖØ-ÞĀ-ŽА-Я][\w'’-]+)+")
 _ARTICLES = {"de", "het", "een", "the", "a", "an", "le", "la", "les", "l'", "l’", "el", "los", "las", "o", "os", "as",
              "il", "lo", "gli", "i", "der", "die", "das", "dem", "den", "des", "un", "una", "um", "uma"}
 # Between a body's name and the place it belongs to: "... de Pequim", "... of China", "... di Pechino".
