@@ -308,3 +308,72 @@ def test_a_cjk_former_mark_counts_only_before_the_name_it_qualifies():
 ])
 def test_an_unknown_speaker_at_the_speech_verb_is_not_the_official_named_before(language, outlet, paragraphs):
     assert _one(paragraphs, language, outlet).status == "unattributed"
+
+
+# From press-eval dev articles (batch 6: marcusoscarsson.se, ceskenoviny.cz,
+# tw.news.yahoo.com, gustavonegreiros.com.br, ntdtv.com), shortened.
+@pytest.mark.parametrize("language, outlet, paragraphs, speaker, body", [
+    ("sv", "SE", ["Henrik Edvinsson, senior analytiker vid Säpos kontraspionage, uppger att säkerhetspolisen stoppat "
+                  "kinesiskt spioneri.",
+                  "– Det finns personer i Sverige som är rekryterade, säger han till SVT Nyheter."],
+     "Henrik Edvinsson", "Säkerhetspolisen"),
+    ("cs", "CZ", ["Prohlásil to ředitel Bezpečnostní informační služby (BIS) Michal Koudelka na konferenci.",
+                  "\"Bezpečnostní rizika pro Českou republiku pocházejí z Číny,\" řekl Koudelka."],
+     "Michal Koudelka", "Bezpečnostní informační služba"),
+])
+def test_a_name_set_next_to_a_body_is_that_bodys_person(language, outlet, paragraphs, speaker, body):
+    quote = _one(paragraphs, language, outlet)
+    assert (quote.speaker, quote.body) == (speaker, body)
+
+
+def test_a_former_member_of_parliament_is_not_official():
+    paragraphs = ["前國會議員大衛奧爾頓表示,「我們正處於一個危險的地緣政治時刻,中國明確表達了他們的渴望。」"]
+    assert _one(paragraphs, "zh", "TW").status == "unofficial"
+
+
+def test_the_sentence_before_may_be_the_last_of_the_paragraph_before():
+    paragraphs = ["No texto, o Itamaraty diz que não é apropriado que agentes diplomáticos tratem de assuntos por meio "
+                  "das redes sociais.",
+                  "\"O tratamento de temas de interesse comum por parte de agentes diplomáticos através das redes sociais "
+                  "não é construtivo\", diz o comunicado."]
+    quote = _one(paragraphs, "pt", "BR")
+    assert (quote.body, quote.country) == ("Ministério das Relações Exteriores", "BR")
+
+
+def test_a_chinese_colon_attributes_like_a_verb():
+    # "執行長陳闖創律師:「……」": someone the gazetteer does not know, not the DOJ named before.
+    paragraphs = ["美國司法部舉行新聞發布會,宣布兩人被捕。",
+                  "中國民主黨全委會執行長陳闖創:「這個被抓的盧建旺,他在去年接受FBI問話的時候,他就承認了。」"]
+    assert _one(paragraphs, "zh", "US").status == "unattributed"
+
+
+def test_a_korean_dative_marks_the_one_spoken_to():
+    # v.daum.net (dev): "중국 측이 한국 정부에 설명한 것이 있는지에 대해서는": the MFA official goes on, not "the government".
+    paragraphs = ["외교부 당국자는 \"먼저 사실관계가 파악돼야 한다는 관점에서 아직 외교부 차원에서 드릴 말씀이 없다\"고 말했습니다.",
+                  "이번 사안에 대해 중국 측이 한국 정부에 설명한 것이 있는지에 대해서는 \"제가 아는 바에서는 아직까지 그런 내용이 "
+                  "없는 것으로 안다\"고 설명했습니다."]
+    assert _one(paragraphs, "ko", "KR").body == "외교부"
+
+
+def test_a_statement_that_speaks_goes_on_with_the_last_speaker_not_the_last_name():
+    # adnradio.cl (dev): "se lee en el comunicado" after a paragraph naming an association.
+    paragraphs = ["Desde la embajada de China informaron, a través de un comunicado, que el inmueble “no es más que un "
+                  "centro de servicio para los ciudadanos chinos en el ultramar”.",
+                  "A petición de la Asociación de los Chinos en Ultramar, un ciudadano chino creó un centro de servicio.",
+                  "“El establecimiento de dicho centro solo es una medida provisional durante la pandemia”, se lee en el "
+                  "comunicado."]
+    assert _one(paragraphs, "es", "CL").body == "Embassy of the People's Republic of China"
+
+
+def test_an_unknown_speaker_with_an_apposition_before_the_verb():
+    # formiche.net (dev): not the senator named in the next sentence.
+    paragraphs = ["Lia Quartapelle, responsabile esteri del Partito democratico, ha chiesto “se il governo non ritenga di "
+                  "rivedere gli accordi sottoscritti con la Repubblica Popolare Cinese”. Mara Bizzotto, senatrice della "
+                  "Lega, ha chiesto al governo quali iniziative intenda prendere."]
+    assert _one(paragraphs, "it", "IT").status == "unattributed"
+
+
+def test_a_mayor_is_not_given_a_national_body():
+    paragraphs = ["Sul tema è intervenuto ieri il sindaco Nardella. \"Suggerisco di fare una interrogazione parlamentare "
+                  "al ministro del suo governo\", ha detto il sindaco."]
+    assert _one(paragraphs, "it", "IT").status == "unattributed"

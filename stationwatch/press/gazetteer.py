@@ -375,6 +375,15 @@ def load_gazetteer(path: str | None = None) -> Gazetteer:
 _NAME_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _NAME_PARTICLES = {"de", "da", "do", "dos", "das", "del", "van", "von", "der", "den", "di", "du", "le", "la"}
 _INTRODUCING = ("parliament", "unofficial", "former")
+# "BIS Michal Koudelka", "(BIS) Michal Koudelka"; ", senior analytiker vid Säpo", ", directora de campaña de ...":
+# a short apposition (no clause: no relative pronoun, no sentence end) before the body.
+_AFTER_BODY = re.compile(r"\)? ")
+_APPOSITION = re.compile(r", (?!(?:who|which|that|que|qui|che|die|der|das|dat|som|který|která|aki|amely|wie)\b)"
+                         r"(?:[^\W\d_][\w'’-]* ){0,6}", re.IGNORECASE)
+# Capitalised words that are parts of institutions' names, not of people's.
+_NOT_NAMES = {"Committee", "Select", "Office", "Department", "Ministry", "Minister", "Secretary", "House", "Council",
+              "Service", "Police", "Agency", "Bureau", "Court", "Commission", "Parliament", "Senate", "Embassy",
+              "Station", "Stations", "Overseas", "Service", "Centre", "Center", "Act", "Strategy", "Report"}
 _HONORIFICS = {"Prof", "Dr", "Mr", "Ms", "Mrs", "Sir", "Dame", "Herr", "Frau", "M", "Mme", "Sr", "Sra", "Dott", "Mag",
                "Ing", "dhr", "mevrouw", "meneer"}
 # "Chinese Ambassador to New Zealand Wu Xi": a place between the role and the name.
@@ -436,10 +445,14 @@ def introduced_names(text: str, found: list[Mention], places: list[tuple[int, in
     "researcher Jane Doe ... Doe said". The name right after a word for a
     member of parliament, a non-state speaker or a former official (or before
     it, with a comma) is that kind of speaker, and so is each later use of its
-    surname(s); the first word (a given name) alone is not."""
+    surname(s); the first word (a given name) alone is not. So is a name right
+    after a state body ("ředitel BIS Michal Koudelka") or set before a short
+    apposition naming one ("Henrik Edvinsson, senior analytiker vid Säpo"):
+    that body's person."""
     taken = [(x.start, x.end) for x in found]
     introducers = [x for x in found if x.kind in _INTRODUCING or (x.kind == "role" and (x.function or x.bodies))
                    or (x.kind == "body" and x.bodies and all(b.kind == "parliament" for b in x.bodies))]
+    bodies = [x for x in found if x.kind in ("body", "function", "unofficial")]
     added: list[Mention] = []
     for run in _capitalised_runs(text):
         span = _name_span(run, taken + list(places))
@@ -448,6 +461,9 @@ def introduced_names(text: str, found: list[Mention], places: list[tuple[int, in
         start, end, names = span
         intro = next((x for x in introducers if text[x.end:start] in (" ", ", ") or _AT_PLACE.fullmatch(text[x.end:start])
                       or text[end:x.start] in (", ", ", o ", ", a ", ", the ", ", el ", ", la ", ", il ")), None)
+        if intro is None and not set(names) & _NOT_NAMES:
+            intro = next((x for x in bodies if x.kind != "unofficial" and _AFTER_BODY.fullmatch(text[x.end:start])), None) \
+                or next((x for x in bodies if x.start > end and _APPOSITION.fullmatch(text[end:x.start])), None)
         if intro is None:
             continue
         full = text[start:end]
@@ -456,6 +472,7 @@ def introduced_names(text: str, found: list[Mention], places: list[tuple[int, in
         rest = names[1:]  # surnames: the last word, or the last ones ("Cotrim Figueiredo")
         later = {r"\s+(?:(?:de|da|do|dos|das|del|van|von|der|den|di)\s+)?".join(map(re.escape, rest[i:]))
                  for i in range(len(rest))}
+        later.add(r"\s+(?:(?:de|da|do|dos|das|del|van|von|der|den|di)\s+)?".join(map(re.escape, names)))  # in full again
         if len(names) == 2:  # family name first: "Wu Xi ... Wu said", "Tompos Márton ... Tompos"
             later.add(re.escape(names[0]))
         alternatives = sorted(later, key=len, reverse=True)

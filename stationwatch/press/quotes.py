@@ -259,6 +259,9 @@ class QuoteReader:
         masked = _mask(text, quotes)
         mentions = self.gz.mentions(masked, language)
         stops = [0] + [m.end() for m in _SENTENCE_END.finditer(masked)] + [len(text)]
+        # A quote that ends its sentence inside the marks (‘... meeluisteren.’ Al was de minister ...) ends it.
+        stops = sorted(set(stops) | {q.end + 1 for q in quotes if q.closed and text[q.start:q.end].rstrip()[-1:] in ".!?。！？"
+                                     and text[q.end + 1:q.end + 2] in (" ", "\n")})
         para_starts = _paragraph_starts(paragraphs)
         hint_text = _Evidence(self.gz, title, text, masked, stops, para_starts, paragraphs, outlet_country,
                               mentions, bool(self.gz.language(language).get("adjective_after")))
@@ -266,6 +269,7 @@ class QuoteReader:
         self._askers = self.gz.words(language, "askers")
         self._addressees = self.gz.words(language, "addressees")
         self._language = language
+        self._addressee_particles = tuple(self.gz.language(language).get("addressee_particles") or ())
         self._places = [(e.start, e.end) for e in self.gz.evidence(masked)]
         self._speech = speech
         self._para_starts, self._paragraphs = para_starts, paragraphs
@@ -284,7 +288,8 @@ class QuoteReader:
             continuation = previous is not None and (
                 (q.paragraph == previous[0].paragraph + 1 and at_para_start and (
                     not previous[0].closed or self._only_quote(q, masked, mentions, para_starts, paragraphs)))
-                or (q.paragraph == previous[0].paragraph and previous[1].status != "unattributed"
+                or (q.paragraph == previous[0].paragraph
+                    and (previous[1].status != "unattributed" or previous[1].name)  # an unknown speaker goes on too
                     and self._attribution_gap(masked, previous[0], q)
                     and not self._names_in_sentence(q, mentions, stops))
             )
@@ -324,7 +329,7 @@ class QuoteReader:
     def _speaker(self, q: Quote, masked: str, mentions: list[Mention], stops: list[int], speech: re.Pattern,
                  ev: "_Evidence", last_speaker: Speaker | None) -> Speaker:
         own_lo, own_hi = _sentence_around(stops, q.open_mark, q.end)
-        win_lo = _sentence_around(stops, max(own_lo - 2, 0), max(own_lo - 2, 0))[0] if own_lo > 0 else own_lo
+        win_lo = _previous_sentence_start(stops, masked, own_lo)
         win_hi = _sentence_around(stops, min(own_hi + 1, len(masked) - 1), min(own_hi + 1, len(masked) - 1))[1]
         para_lo = self._para_starts[q.paragraph]
         para_hi = para_lo + len(self._paragraphs[q.paragraph])
@@ -336,7 +341,7 @@ class QuoteReader:
             introducer = self._introducer(q.paragraph - 1, masked, mentions, stops, speech) if q.paragraph else None
             if introducer is not None:
                 return self._resolve(introducer, [introducer], mentions, masked, stops, ev, last_speaker, q)
-            win_hi = min(win_hi, para_hi)
+            win_lo, win_hi = max(win_lo, para_lo), min(win_hi, para_hi)  # no one introduced it: its own words only
         candidates = []
         for m in mentions:
             if m.end <= win_lo or m.start >= win_hi:
@@ -354,11 +359,15 @@ class QuoteReader:
         unknown = self._unknown_subject(q, masked, mentions, own_lo, own_hi, speech)
         if unknown is not None:
             candidates.append(unknown)
-        if not candidates:
+        if not any(own_lo <= m.start < own_hi or (para_lo <= m.start < own_lo) for _, m in candidates):
+            # No one named in the quote's own sentence or before it in its
+            # paragraph: a speech verb with no subject of its own ("se lee en el
+            # comunicado") continues the last speaker.
             own = masked[own_lo:own_hi]
             verb = speech.search(own)
             if verb and last_speaker is not None and not self._new_subject(own, verb):
                 return last_speaker
+        if not candidates:
             return Speaker("unattributed")
         candidates.sort(key=lambda c: c[0])
         nearest = candidates[0][1]
@@ -377,8 +386,15 @@ class QuoteReader:
         "王靖渝在Twitter上表示"): a candidate that makes the quote unattributed,
         so that the nearest known name (an official two sentences back) does
         not take it."""
-        taken = [(m.start, m.end) for m in mentions] + self._places
+        named = [(m.start, m.end) for m in mentions]  # in Chinese a place word is part of a name ("中國民主黨")
+        taken = named + self._places
         best = None
+        if self._language == "zh" and q.open_mark > 0 and masked[q.open_mark - 1] in ":：":
+            # "陳闖創律師:「……」": the colon attributes like a verb.
+            colon = q.open_mark - 1
+            clause_lo = max(max(masked.rfind(c, 0, colon) for c in "，,。；;」』”\x00\n") + 1, lo)
+            if len(_CJK.findall(masked[clause_lo:colon])) >= 2 and not any(clause_lo <= s < colon for s, _ in named):
+                best = (-SPEECH_VERB_BONUS, Mention("unknown", clause_lo, colon, masked[clause_lo:colon]))
         for verb in speech.finditer(masked, lo, hi):
             if MASK in masked[verb.start():verb.end()]:
                 continue
@@ -386,13 +402,15 @@ class QuoteReader:
                 clause_lo = max(masked.rfind(c, lo, verb.start()) for c in "，,。：:；;」』”\x00\n") + 1
                 clause = masked[max(clause_lo, lo):verb.start()]
                 if len(_CJK.findall(clause)) < 2 or any(
-                        max(clause_lo, lo) <= s < verb.start() for s, _ in taken):
+                        max(clause_lo, lo) <= s < verb.start() for s, _ in named):
                     continue
                 span = (max(clause_lo, lo), verb.start())
             else:
                 span = None
-                for run in _NAME_RUN.finditer(masked, max(lo, verb.start() - 60), min(hi, verb.end() + 60)):
-                    before = masked[run.end():verb.start()] == " "  # "Mei Chiu said", not "... Street, saying"
+                for run in _NAME_RUN.finditer(masked, max(lo, verb.start() - 140), min(hi, verb.end() + 60)):
+                    between = masked[run.end():verb.start()]
+                    # "Mei Chiu said", "Lia Quartapelle, responsabile esteri del Pd, ha chiesto"; not "... Street, saying"
+                    before = between == " " or bool(_APPOSITION_GAP.fullmatch(between))
                     after = not self._verb_last and masked[verb.end():run.start()] == " "
                     if (before or after) and not any(s < run.end() and run.start() < e for s, e in taken):
                         span = (run.start(), run.end())
@@ -446,6 +464,8 @@ class QuoteReader:
         de minister aan de Chinese ambassadeur laten weten", "ha detto al
         ministro"): the mention right after an addressee word, with at most an
         article or a nationality between."""
+        if self._addressee_particles and masked.startswith(self._addressee_particles, m.end):
+            return True  # "한국 정부에", "中国側に": the particle after the name marks it
         before = masked[max(0, m.start - 40):m.start]
         offset = m.start - len(before)
         for a in self._addressees.finditer(before):
@@ -469,7 +489,7 @@ class QuoteReader:
                  ev: "_Evidence", last_speaker: Speaker | None, q: Quote) -> Speaker:
         if m.kind == "unknown":
             return Speaker("unattributed", m.text)
-        if m.kind in ("person", "role") and self._former(m, mentions):
+        if m.kind in ("person", "role", "parliament") and self._former(m, mentions):
             return Speaker("unofficial", m.text)
         if m.kind == "person":
             return _person_speaker(m)
@@ -490,6 +510,8 @@ class QuoteReader:
                 speaking = [x for x in mentions if lo <= x.start < hi and x.start > said_until and x.end <= m.start
                             and x.kind in ("person", "unofficial") and self._at_speech_verb(x, masked, lo, hi, self._speech)]
                 subject = speaking[0] if speaking else subject
+                if subject.origin is not None:  # a person the article introduced ("Henrik Edvinsson, ... vid Säpo")
+                    return self._resolve(subject, window, mentions, masked, stops, ev, last_speaker, q)
                 return _person_speaker(subject) if subject.kind == "person" else Speaker("unofficial", subject.text)
             return last_speaker or Speaker("unattributed")
         if m.kind == "role":
@@ -537,6 +559,8 @@ class QuoteReader:
         body = self._body_of(m, ev)
         if body is None:
             return Speaker("unattributed")
+        if m.origin is not None:  # a person the article introduced as this body's ("ředitel BIS Michal Koudelka")
+            return Speaker("official", m.text, m.origin.text, body)
         return Speaker("official", body.name, "statement", body)
 
     def _former(self, m: Mention, mentions: list[Mention]) -> bool:
@@ -600,7 +624,7 @@ class QuoteReader:
         """The first mention of ``kinds`` in the latest sentence before
         ``position`` (and after ``after``) that has one: who a pronoun or a
         generic name points back to."""
-        earlier = [x for x in mentions if x.end <= position and x.start > after and x.kind in kinds]
+        earlier = [x for x in mentions if x.end <= position and x.start > after and (x.kind in kinds or x.origin is not None)]
         if not earlier:
             return None
         lo, _ = _sentence_around(stops, earlier[-1].start, earlier[-1].end)
@@ -694,6 +718,19 @@ def _mask(text: str, quotes: list[Quote]) -> str:
     return "".join(chars)
 
 
+def _previous_sentence_start(stops: list[int], masked: str, own_lo: int) -> int:
+    """Where the sentence before the one starting at ``own_lo`` starts,
+    stepping over the blank "sentence" between two paragraphs ("... redes
+    sociais.\n\n“O tratamento ...”, diz o comunicado")."""
+    pos = own_lo - 1
+    while pos > 0:
+        lo, hi = _sentence_around(stops, pos, pos)
+        if masked[lo:hi].strip():
+            return lo
+        pos = lo - 1
+    return 0
+
+
 def _sentence_starts(masked: str, stops: list[int]) -> list[int]:
     """``stops`` less those that end nothing but blank space (". " then the
     paragraph's blank line is one sentence end), so that counting them counts
@@ -723,6 +760,8 @@ def _sentence_around(stops: list[int], start: int, end: int) -> tuple[int, int]:
 
 # "pede que o Governo ...": after "that" comes what was said, not who said it.
 _COMPLEMENTISER = re.compile(r"(?<!\w)(?:que|that|dat|dass|daß|che|att|že|hogy|qu['’])(?!\w)", re.IGNORECASE)
+# ", <who the person is>, " between a name and its speech verb: no verb, no clause, no quote inside.
+_APPOSITION_GAP = re.compile(r", (?![^,]*(?:\b(?:who|which|que|qui|che|die|der|dat|som|aki)\b))[^,.;:!?\x00]{3,80}, ")
 # Two or more capitalised words: a name ("Mei Chiu", "Pedro Neto").
 _NAME_RUN = re.compile(r"(?:[A-ZÀ-ÖØ-ÞĀ-ŽА-Я][\w'’-]+)(?: (?:(?:de|da|do|dos|del|van|von|der|di|la|le) )?[A-ZÀ-ÖØ-ÞĀ-ŽА-Я][\w'’-]+)+")
 _ARTICLES = {"de", "het", "een", "the", "a", "an", "le", "la", "les", "l'", "l’", "el", "los", "las", "o", "os", "as",
