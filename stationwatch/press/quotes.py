@@ -259,9 +259,6 @@ class QuoteReader:
         masked = _mask(text, quotes)
         mentions = self.gz.mentions(masked, language)
         stops = [0] + [m.end() for m in _SENTENCE_END.finditer(masked)] + [len(text)]
-        # A quote that ends its sentence inside the marks (‘... meeluisteren.’ Al was de minister ...) ends it.
-        stops = sorted(set(stops) | {q.end + 1 for q in quotes if q.closed and text[q.start:q.end].rstrip()[-1:] in ".!?。！？"
-                                     and text[q.end + 1:q.end + 2] in (" ", "\n")})
         para_starts = _paragraph_starts(paragraphs)
         hint_text = _Evidence(self.gz, title, text, masked, stops, para_starts, paragraphs, outlet_country,
                               mentions, bool(self.gz.language(language).get("adjective_after")))
@@ -289,7 +286,7 @@ class QuoteReader:
                 (q.paragraph == previous[0].paragraph + 1 and at_para_start and (
                     not previous[0].closed or self._only_quote(q, masked, mentions, para_starts, paragraphs)))
                 or (q.paragraph == previous[0].paragraph
-                    and (previous[1].status != "unattributed" or previous[1].name)  # an unknown speaker goes on too
+                    and previous[1].status != "unattributed"
                     and self._attribution_gap(masked, previous[0], q)
                     and not self._names_in_sentence(q, mentions, stops))
             )
