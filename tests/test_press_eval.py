@@ -1,8 +1,8 @@
 """Quote attribution on labelled quotes from real articles, per language.
 
-tests/fixtures/press-eval/ (PROVENANCE.md there): 189 quotes from 101 stored
+tests/fixtures/press-eval/ (PROVENANCE.md there): 521 quotes from 211 stored
 copies of real news pages in 13 languages, labelled by hand, split by URL
-hash (three batches, each on its own) into dev.yml (the rules were developed
+hash (six batches, each on its own) into dev.yml (the rules were developed
 on it) and heldout.yml (never tuned on: the figures that count). The issue's target is precision >= 0.95,
 recall >= 0.85 and body-and-country accuracy >= 0.95; the test prints the
 figures per language and the target either way, and fails below FLOOR.
@@ -97,13 +97,14 @@ def figures(stats):
 TARGET = (0.95, 0.85, 0.95)
 # What each part must keep. dev: the target. heldout: a floor below the
 # target where the rules fall short on new articles: when last measured
-# (3 Dec 2026, batches 1-3) held-out precision was 0.929 and body+country
-# 0.944, short of 0.95 (batch 3's new held-out articles brought precision down
-# from 0.955; the same figures with and without the rule changes made on its
-# dev half). The floor guards against regression at those figures, rounded
-# down, until the rules reach the target (issue #18 stays open for it); the
-# printed line says BELOW TARGET meanwhile.
-FLOOR = {"dev": TARGET, "heldout": (0.92, 0.85, 0.93)}
+# (3 Dec 2026, batches 1-6, 291 held-out quotes) held-out precision was 0.887,
+# recall 0.839 and body+country 0.823, short of the target on all three. Each
+# new batch's held-out half, read by rules never tuned on it, scored lower
+# than the dev half did on arrival (PROVENANCE.md has the figures per batch).
+# The floor guards against regression at those figures, rounded down, until
+# the rules reach the target (issue #18 stays open for it); the printed line
+# says BELOW TARGET meanwhile.
+FLOOR = {"dev": TARGET, "heldout": (0.88, 0.83, 0.82)}
 
 
 @pytest.mark.parametrize("part", ["dev", "heldout"])
