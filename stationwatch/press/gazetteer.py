@@ -383,10 +383,11 @@ _APPOSITION = re.compile(r", (?!(?:who|which|that|que|qui|che|die|der|das|dat|so
 # Capitalised words that are parts of institutions' names, not of people's.
 _NOT_NAMES = {"Committee", "Select", "Office", "Department", "Ministry", "Minister", "Secretary", "House", "Council",
               "Service", "Police", "Agency", "Bureau", "Court", "Commission", "Parliament", "Senate", "Embassy",
-              "Station", "Stations", "Overseas", "Service", "Centre", "Center", "Act", "Strategy", "Report"}
+              "Station", "Stations", "Overseas", "Centre", "Center", "Act", "Strategy", "Report"}
 _HONORIFICS = {"Prof", "Dr", "Mr", "Ms", "Mrs", "Sir", "Dame", "Herr", "Frau", "M", "Mme", "Sr", "Sra", "Dott", "Mag",
                "Ing", "dhr", "mevrouw", "meneer"}
 # "Chinese Ambassador to New Zealand Wu Xi": a place between the role and the name.
+_PARTICLE_GAP = r"\s+(?:(?:de|da|do|dos|das|del|van|von|der|den|di)\s+)?"  # "Cotrim Figueiredo", "Cotrim de Figueiredo"
 _AT_PLACE = re.compile(r" (?:to|in|at|for|en|em|no|na|nel|in der|à|au) (?:the )?(?:[A-Z][\w'’-]+ ){1,3}")
 
 
@@ -452,7 +453,7 @@ def introduced_names(text: str, found: list[Mention], places: list[tuple[int, in
     taken = [(x.start, x.end) for x in found]
     introducers = [x for x in found if x.kind in _INTRODUCING or (x.kind == "role" and (x.function or x.bodies))
                    or (x.kind == "body" and x.bodies and all(b.kind == "parliament" for b in x.bodies))]
-    bodies = [x for x in found if x.kind in ("body", "function", "unofficial")]
+    appositive = [x for x in found if x.kind in ("body", "function", "unofficial")]
     added: list[Mention] = []
     for run in _capitalised_runs(text):
         span = _name_span(run, taken + list(places))
@@ -462,17 +463,17 @@ def introduced_names(text: str, found: list[Mention], places: list[tuple[int, in
         intro = next((x for x in introducers if text[x.end:start] in (" ", ", ") or _AT_PLACE.fullmatch(text[x.end:start])
                       or text[end:x.start] in (", ", ", o ", ", a ", ", the ", ", el ", ", la ", ", il ")), None)
         if intro is None and not set(names) & _NOT_NAMES:
-            intro = next((x for x in bodies if x.kind != "unofficial" and _AFTER_BODY.fullmatch(text[x.end:start])), None) \
-                or next((x for x in bodies if x.start > end and _APPOSITION.fullmatch(text[end:x.start])), None)
+            intro = next((x for x in appositive if x.kind != "unofficial" and _AFTER_BODY.fullmatch(text[x.end:start])),
+                         None) or next((x for x in appositive if x.start > end and _APPOSITION.fullmatch(text[end:x.start])),
+                                       None)
         if intro is None:
             continue
         full = text[start:end]
         added.append(Mention(intro.kind, start, end, full, bodies=intro.bodies, function=intro.function, origin=intro))
         taken.append((start, end))
         rest = names[1:]  # surnames: the last word, or the last ones ("Cotrim Figueiredo")
-        later = {r"\s+(?:(?:de|da|do|dos|das|del|van|von|der|den|di)\s+)?".join(map(re.escape, rest[i:]))
-                 for i in range(len(rest))}
-        later.add(r"\s+(?:(?:de|da|do|dos|das|del|van|von|der|den|di)\s+)?".join(map(re.escape, names)))  # in full again
+        later = {_PARTICLE_GAP.join(map(re.escape, rest[i:])) for i in range(len(rest))}
+        later.add(_PARTICLE_GAP.join(map(re.escape, names)))  # in full again
         if len(names) == 2:  # family name first: "Wu Xi ... Wu said", "Tompos Márton ... Tompos"
             later.add(re.escape(names[0]))
         alternatives = sorted(later, key=len, reverse=True)
