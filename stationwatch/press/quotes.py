@@ -23,7 +23,12 @@ How it is read (the rules the issue asks for, in order):
    Foreign Affairs"), a body that "said", a non-state speaker (an NGO, a
    manager, a correspondent), or a pronoun that points back to the last of
    those. A speech verb with no subject ("ha spiegato") continues the last
-   speaker. Nothing found: unattributed.
+   speaker. Never the speaker: the one who asked, the one spoken to ("tegen
+   RTL Nieuws", "한국 정부에"), what follows "that". A name the gazetteer
+   does not know keeps what the article introduced it as ("del diputado
+   Pablo Cambronero ... Según Cambronero"); one introduced as nothing, at
+   the speech verb ("said Anna Lee"), makes the quote unattributed. Nothing
+   found: unattributed.
 4. Consecutive quotes of one speaker, interrupted only by their attribution
    ("“A,” she said, “B.”") or by a new paragraph that is only the quote,
    are one statement.
@@ -285,8 +290,7 @@ class QuoteReader:
             continuation = previous is not None and (
                 (q.paragraph == previous[0].paragraph + 1 and at_para_start and (
                     not previous[0].closed or self._only_quote(q, masked, mentions, para_starts, paragraphs)))
-                or (q.paragraph == previous[0].paragraph
-                    and previous[1].status != "unattributed"
+                or (q.paragraph == previous[0].paragraph and previous[1].status != "unattributed"
                     and self._attribution_gap(masked, previous[0], q)
                     and not self._names_in_sentence(q, mentions, stops))
             )
