@@ -292,9 +292,10 @@ class Gazetteer:
 
     # -- mentions ---------------------------------------------------------
 
-    def mentions(self, text: str, language: str = "en") -> list[Mention]:
+    def mentions(self, text: str, language: str = "en", evidence: list["Evidence"] | None = None) -> list[Mention]:
         """Every person, body, function, role word, non-state speaker and
-        pronoun in ``text`` (quotes masked out first), in order."""
+        pronoun in ``text`` (quotes masked out first), in order. ``evidence``:
+        ``self.evidence(text)`` when the caller has it already."""
         found: list[Mention] = []
         for m, payloads in self._names.finditer(text):
             kind = payloads[0][0]
@@ -332,7 +333,7 @@ class Gazetteer:
         # they count only right before the name they qualify (前外长, 元外相, 전 장관).
         found = [x for x in found if not (x.kind == "former" and _CJK_CHAR.match(x.text)) or any(
             y is not x and 0 <= y.start - x.end <= 1 for y in found)]
-        places = [(e.start, e.end) for e in self.evidence(text)]
+        places = [(e.start, e.end) for e in (self.evidence(text) if evidence is None else evidence)]
         return sorted(found + introduced_names(text, found, places), key=lambda x: x.start)
 
     def evidence(self, text: str) -> list[Evidence]:
