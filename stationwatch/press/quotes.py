@@ -144,15 +144,15 @@ def find_quotes(paragraphs: list[str], dash_speech: re.Pattern | None = None,
     if speech is None:
         return quotes
     text = "\n\n".join(_double_commas(p) for p in paragraphs)
-    return [part for q in quotes for part in _cut_interjection(q, text, speech)]
+    interjection = re.compile(_INTERJECTION.format(speech=speech.pattern, marks=re.escape(_QUOTE_MARKS)), re.IGNORECASE)
+    return [part for q in quotes for part in _cut_interjection(q, text, interjection)]
 
 
 _INTERJECTION = r"\s[–—]\s*(?=(?:{speech}))[^–—\n{marks}]{{3,90}}?\s[–—]"
 
 
-def _cut_interjection(q: Quote, text: str, speech: re.Pattern) -> list[Quote]:
-    pattern = re.compile(_INTERJECTION.format(speech=speech.pattern, marks=re.escape(_QUOTE_MARKS)), re.IGNORECASE)
-    found = pattern.search(text, q.start, q.end)
+def _cut_interjection(q: Quote, text: str, interjection: re.Pattern) -> list[Quote]:
+    found = interjection.search(text, q.start, q.end)
     if found is None or not text[q.start:found.start()].strip():
         return [q]
     rest = found.end()
@@ -161,7 +161,7 @@ def _cut_interjection(q: Quote, text: str, speech: re.Pattern) -> list[Quote]:
     first = Quote(q.start, found.start() + 1, q.paragraph, True, q.open_mark)
     if rest >= q.end:
         return [first]
-    return [first] + _cut_interjection(Quote(rest, q.end, q.paragraph, q.closed, found.end() - 1), text, speech)
+    return [first] + _cut_interjection(Quote(rest, q.end, q.paragraph, q.closed, found.end() - 1), text, interjection)
 
 
 def _find_quotes(paragraphs: list[str], dash_speech: re.Pattern | None) -> list[Quote]:
@@ -262,17 +262,18 @@ class QuoteReader:
         speech = self.gz.speech_verbs(language)
         quotes = find_quotes(paragraphs, speech if self.gz.language(language).get("dash_quotes") else None, speech)
         masked = _mask(text, quotes)
-        mentions = self.gz.mentions(masked, language)
+        near = self.gz.evidence(masked)  # the country words: read once for the mentions, the evidence and the places
+        mentions = self.gz.mentions(masked, language, evidence=near)
         stops = [0] + [m.end() for m in _SENTENCE_END.finditer(masked)] + [len(text)]
         para_starts = _paragraph_starts(paragraphs)
         hint_text = _Evidence(self.gz, title, text, masked, stops, para_starts, paragraphs, outlet_country,
-                              mentions, bool(self.gz.language(language).get("adjective_after")))
+                              mentions, bool(self.gz.language(language).get("adjective_after")), near=near)
         self._subjects = self.gz.words(language, "subjects")
         self._askers = self.gz.words(language, "askers")
         self._addressees = self.gz.words(language, "addressees")
         self._language = language
         self._addressee_particles = tuple(self.gz.language(language).get("addressee_particles") or ())
-        self._places = [(e.start, e.end) for e in self.gz.evidence(masked)]
+        self._places = [(e.start, e.end) for e in near]
         self._speech = speech
         self._para_starts, self._paragraphs = para_starts, paragraphs
         self._mentions, self._stops, self._masked = mentions, stops, masked
@@ -393,19 +394,18 @@ class QuoteReader:
         if self._language == "zh" and q.open_mark > 0 and masked[q.open_mark - 1] in ":：":
             # "陳闖創律師:「……」": the colon attributes like a verb.
             colon = q.open_mark - 1
-            clause_lo = max(max(masked.rfind(c, 0, colon) for c in "，,。；;」』”\x00\n") + 1, lo)
+            clause_lo = _clause_start(masked, lo, colon, ends=_CLAUSE_ENDS.replace("：:", ""))  # an earlier colon does not end it
             if len(_CJK.findall(masked[clause_lo:colon])) >= 2 and not any(clause_lo <= s < colon for s, _ in named):
                 best = (-SPEECH_VERB_BONUS, Mention("unknown", clause_lo, colon, masked[clause_lo:colon]))
         for verb in speech.finditer(masked, lo, hi):
             if MASK in masked[verb.start():verb.end()]:
                 continue
             if self._language == "zh" and _CJK.match(masked, verb.start()):
-                clause_lo = max(masked.rfind(c, lo, verb.start()) for c in "，,。：:；;」』”\x00\n") + 1
-                clause = masked[max(clause_lo, lo):verb.start()]
-                if len(_CJK.findall(clause)) < 2 or any(
-                        max(clause_lo, lo) <= s < verb.start() for s, _ in named):
+                clause_lo = _clause_start(masked, lo, verb.start())
+                if len(_CJK.findall(masked[clause_lo:verb.start()])) < 2 or any(
+                        clause_lo <= s < verb.start() for s, _ in named):
                     continue
-                span = (max(clause_lo, lo), verb.start())
+                span = (clause_lo, verb.start())
             else:
                 span = None
                 for run in _NAME_RUN.finditer(masked, max(lo, verb.start() - 140), min(hi, verb.end() + 60)):
@@ -719,6 +719,15 @@ def _mask(text: str, quotes: list[Quote]) -> str:
     return "".join(chars)
 
 
+_CLAUSE_ENDS = "，,。：:；;」』”\x00\n"
+
+
+def _clause_start(masked: str, lo: int, end: int, ends: str = _CLAUSE_ENDS) -> int:
+    """Where the Chinese clause ending at ``end`` starts: after the last of
+    ``ends`` (comma, stop, colon, closing quote, masked quote), not before ``lo``."""
+    return max(max(masked.rfind(c, lo, end) for c in ends) + 1, lo)
+
+
 def _previous_sentence_start(stops: list[int], masked: str, own_lo: int) -> int:
     """Where the sentence before the one starting at ``own_lo`` starts,
     stepping over the blank "sentence" between two paragraphs ("... redes
@@ -783,14 +792,14 @@ class _Evidence:
     ADJACENT_CJK = 2  # characters before: "中国外務省", "중국 외교부", "中国の外務省"
 
     def __init__(self, gz: Gazetteer, title: str, text: str, masked: str, stops, para_starts, paragraphs, outlet,
-                 mentions=(), adjective_after: bool = False):
+                 mentions=(), adjective_after: bool = False, near: list | None = None):
         self.gz = gz
         self.stops = stops
         self.masked = masked
         self.mentions = list(mentions)
         self.adjective_after = adjective_after
         self.para_spans = [(s, s + len(p)) for s, p in zip(para_starts, paragraphs)]
-        self.near = gz.evidence(masked)
+        self.near = gz.evidence(masked) if near is None else near
         self.outlet = outlet
         everything = gz.evidence(title + "\n" + text)
         self.article = Counter(e.country for e in everything if not e.region and not gz.adjacent_only(e.country))
