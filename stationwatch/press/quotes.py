@@ -732,13 +732,8 @@ def _previous_sentence_start(stops: list[int], masked: str, own_lo: int) -> int:
     """Where the sentence before the one starting at ``own_lo`` starts,
     stepping over the blank "sentence" between two paragraphs ("... redes
     sociais.\n\n“O tratamento ...”, diz o comunicado")."""
-    pos = own_lo - 1
-    while pos > 0:
-        lo, hi = _sentence_around(stops, pos, pos)
-        if masked[lo:hi].strip():
-            return lo
-        pos = lo - 1
-    return 0
+    starts = _sentence_starts(masked, [s for s in stops if s <= own_lo])
+    return starts[-2] if len(starts) >= 2 else 0
 
 
 def _sentence_starts(masked: str, stops: list[int]) -> list[int]:
