@@ -155,7 +155,6 @@ def _cycle(db_path, spiders, timeout, env, config, scheduled_for, jobs, subscrib
     return CycleResult(cycle_id, runs, digest_id, status, message, sent)
 
 
-
 def last_cycle_started(db_path: str) -> dt.datetime | None:
     db = database.connect(db_path)
     try:

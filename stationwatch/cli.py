@@ -24,8 +24,6 @@ def cmd_run(args) -> int:
     return 1 if crawl.any_failed(runs) else 0
 
 
-
-
 def cmd_demo(args) -> int:
     """The same crawl, offline: recorded real responses replayed from 127.0.0.1."""
     from stationwatch.replay import RECORDINGS_SINCE, ReplayServer, replay_env
