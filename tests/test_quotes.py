@@ -220,6 +220,14 @@ def test_an_attribution_between_dashes_inside_a_quote_is_cut_out_of_it():
     assert "ha aggiunto" not in quote.text and quote.text.endswith("in altre città")
 
 
+def test_an_attribution_between_dashes_naming_no_one_stays_in_the_quote():
+    # batch 7 (agenzianova.com), shortened: "– ha spiegato –" alone leaves one statement
+    paragraphs = ["Il ministro degli Esteri Antonio Tajani ha presentato il piano. “È un’iniziativa – ha spiegato – che "
+                  "sarà applicata tra il 2023 e il 2024 in tutta l’area”."]
+    quote = _one(paragraphs, "it", "IT")
+    assert quote.text.startswith("È un’iniziativa – ha spiegato – che") and quote.body == "Ministero degli Affari Esteri"
+
+
 def test_a_non_state_speaker_introduced_by_name_stays_non_official():
     # "onderzoeker Jan de Vries ... De Vries zegt": the researcher, not the minister named before.
     paragraphs = ["Minister Hoekstra sprak maandag met de ambassadeur. Onderzoeker Jan Aerdts van de Universiteit "
@@ -266,6 +274,15 @@ def test_a_non_state_speaker_introduced_by_name_stays_non_official():
                               "“El establecimiento de dicho centro solo es una medida provisional durante la pandemia”, "
                               "se lee en el comunicado."],
                  "Embassy of the People's Republic of China", "CN", id="a statement that speaks goes on with its speaker"),
+    # batch 7 (nrc.nl, oe24.at), shortened
+    pytest.param("nl", "NL", ["Dat China de Nederlandse overheid niet heeft ingelicht over de politiebureaus is volgens het ministerie van "
+                              "Buitenlandse Zaken illegaal. „We gaan onderzoeken wat ze hier precies doen en dan passende "
+                              "acties ondernemen”, zegt een woordvoerder tegen RTL Nieuws."],
+                 "Ministerie van Buitenlandse Zaken", "NL", id="the body a sentence is attributed to, not its object"),
+    pytest.param("de", "AT", ["Die chinesische Botschaft soll klargestellt haben, sich stets an die Gesetze zu halten. "
+                              "\"Solche reißerischen Behauptungen dienen nur der Verleumdung und Verunglimpfung Chinas\", "
+                              "heißt es in einer Mail-Antwort der diplomatischen Vertretung in Berlin."],
+                 "Embassy of the People's Republic of China", "CN", id="an embassy in Berlin is not Germany's"),
 ])
 def test_the_body_an_official_quote_speaks_for(language, outlet, paragraphs, body, country):
     quote = _one(paragraphs, language, outlet)
@@ -293,6 +310,12 @@ def test_the_body_an_official_quote_speaks_for(language, outlet, paragraphs, bod
     pytest.param("cs", "CZ", ["Prohlásil to ředitel Bezpečnostní informační služby (BIS) Michal Koudelka na konferenci.",
                               "\"Bezpečnostní rizika pro Českou republiku pocházejí z Číny,\" řekl Koudelka."],
                  "Michal Koudelka", "Bezpečnostní informační služba", id="a name right after a body"),
+    # batch 7 (sicnoticias.pt), shortened: the name first comes after the role of an unnamed official
+    pytest.param("pt", "PT", ["A Comissão Europeia disse hoje que cabe aos Estados-membros investigar.",
+                              "\"De momento, a Comissão não dispõe de informações específicas sobre esta situação\", "
+                              "declarou a porta-voz do executivo comunitário, Anitta Hipper.",
+                              "\"Mas é claro que a Comissão irá acompanhar de perto a situação\", adiantou Anitta Hipper."],
+                 "Anitta Hipper", "European Commission", id="named after the role an earlier quote was attributed to"),
 ])
 def test_a_name_the_gazetteer_does_not_know_keeps_what_the_article_introduced_it_as(language, outlet, paragraphs,
                                                                                     speaker, body):

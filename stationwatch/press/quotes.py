@@ -155,6 +155,8 @@ def _cut_interjection(q: Quote, text: str, interjection: re.Pattern) -> list[Quo
     found = interjection.search(text, q.start, q.end)
     if found is None or not text[q.start:found.start()].strip():
         return [q]
+    if not _NAME_START.search(text, found.start() + 2, found.end() - 1):
+        return [q]  # "– ha spiegato –" names no one: one statement, by whoever the sentence says
     rest = found.end()
     while rest < q.end and text[rest] in " .,;:":
         rest += 1
@@ -251,6 +253,7 @@ class QuoteReader:
 
     def __init__(self, gazetteer: Gazetteer | None = None):
         self.gz = gazetteer or load_gazetteer()
+        self._people = {p.name for p in self.gz.people}  # speakers the gazetteer names: never "introduced"
 
     def read(self, paragraphs: list[str], language: str = "en", title: str = "",
              outlet_country: str | None = None) -> ArticleQuotes:
@@ -283,6 +286,7 @@ class QuoteReader:
         self._verb_last = bool(rules.get("speaker_before_verb"))
 
         result = ArticleQuotes()
+        self._attributions: list[tuple[int, int, Speaker]] = []  # sentences that gave an unnamed official speaker
         previous: tuple[Quote, Speaker, Attributed] | None = None
         last_speaker: Speaker | None = None
         for q in quotes:
@@ -303,6 +307,8 @@ class QuoteReader:
                 speaker = previous[1]
             else:
                 speaker = self._speaker(q, masked, mentions, stops, speech, hint_text, last_speaker)
+                if speaker.status == "official" and speaker.role and speaker.name not in self._people:
+                    self._attributions.append((*_sentence_around(stops, q.open_mark, q.end), speaker))
             if previous is not None and (continuation or self._same_statement(previous, q, speaker, masked, para_starts, paragraphs)):
                 prev_q, prev_speaker, item = previous
                 joiner = "\n\n" if q.paragraph != prev_q.paragraph else " "
@@ -489,7 +495,7 @@ class QuoteReader:
     def _resolve(self, m: Mention, window: list[Mention], mentions: list[Mention], masked: str, stops: list[int],
                  ev: "_Evidence", last_speaker: Speaker | None, q: Quote) -> Speaker:
         if m.kind == "unknown":
-            return Speaker("unattributed", m.text)
+            return self._introduced(m) or Speaker("unattributed", m.text)
         if m.kind in ("person", "role", "parliament") and self._former(m, mentions):
             return Speaker("unofficial", m.text)
         if m.kind == "person":
@@ -564,6 +570,18 @@ class QuoteReader:
             return Speaker("official", m.text, m.origin.text, body)
         return Speaker("official", body.name, "statement", body)
 
+    def _introduced(self, m: Mention) -> Speaker | None:
+        """A name the gazetteer does not know, introduced earlier as the
+        unnamed official who spoke ("declarou a porta-voz ... para os Assuntos
+        Internos, Anitta Hipper" ... "adiantou Anitta Hipper"): that official."""
+        first = self._masked.find(m.text, 0, m.start)
+        if first < 0:
+            return None
+        for lo, hi, speaker in self._attributions:
+            if lo <= first < hi:
+                return Speaker("official", m.text, speaker.role, speaker.body)
+        return None
+
     def _former(self, m: Mention, mentions: list[Mention]) -> bool:
         return any(x.kind == "former" and 0 <= m.start - x.end <= 12 for x in mentions)
 
@@ -613,6 +631,11 @@ class QuoteReader:
         subject = self._latest_subject(position, candidates, stops, kinds=kinds)
         if subject is None:
             return None
+        s_lo, s_hi = _sentence_around(stops, subject.start, subject.end)
+        # "Dat China de Nederlandse overheid niet heeft ingelicht, is volgens het
+        # ministerie illegaal": the body the sentence is attributed to, not its object.
+        subject = next((x for x in candidates if s_lo <= x.start < s_hi and x.end <= position
+                        and self._at_speech_verb(x, self._masked, s_lo, s_hi, self._speech)), subject)
         lo, _ = _sentence_around(stops, position, position)
         earlier = _sentence_starts(self._masked, [s for s in stops if s <= lo])
         if len(earlier) >= 3 and subject.start < earlier[-3]:
@@ -767,12 +790,15 @@ def _sentence_around(stops: list[int], start: int, end: int) -> tuple[int, int]:
 _COMPLEMENTISER = re.compile(r"(?<!\w)(?:que|that|dat|dass|daß|che|att|že|hogy|qu['’])(?!\w)", re.IGNORECASE)
 # ", <who the person is>, " between a name and its speech verb: no verb, no clause, no quote inside.
 _APPOSITION_GAP = re.compile(r", (?![^,]*(?:\b(?:who|which|que|qui|che|die|der|dat|som|aki)\b))[^,.;:!?\x00]{3,80}, ")
+_NAME_START = re.compile(r"\b[A-ZÀ-ÖØ-ÞĀ-ŽА-Я]")  # a capital: an interjection that names someone
 # Two or more capitalised words: a name ("Mei Chiu", "Pedro Neto").
 _NAME_RUN = re.compile(r"(?:[A-ZÀ-ÖØ-ÞĀ-ŽА-Я][\w'’-]+)(?: (?:(?:de|da|do|dos|del|van|von|der|di|la|le) )?[A-ZÀ-ÖØ-ÞĀ-ŽА-Я][\w'’-]+)+")
 _ARTICLES = {"de", "het", "een", "the", "a", "an", "le", "la", "les", "l'", "l’", "el", "los", "las", "o", "os", "as",
              "il", "lo", "gli", "i", "der", "die", "das", "dem", "den", "des", "un", "una", "um", "uma"}
 # Between a body's name and the place it belongs to: "... de Pequim", "... of China", "... di Pechino".
 _OF_PLACE = re.compile(r"\s+(?:of|de|do|da|di|del|della|von|van|des|du|z|ze)(?:\s+(?:the|la|l'|l’))?\s+", re.IGNORECASE)
+# "the embassy in London", "der diplomatischen Vertretung in Berlin": where it is, not whose
+_LOCATED_IN = re.compile(r"\s+(?:in|à|en|em|no|na|a|i|v|ve|w)(?:\s+(?:the|la|le))?\s+", re.IGNORECASE)
 _ATTACHED = re.compile(r"[\s'’-]*(?:(?:of|the|in|de|del|des|du|da|do|dos|das|di|della|dell|van|von|der|den|des|"
                        r"la|le|les|el|los|en|i|z|för|ze|az|a)[\s'’]+)*[\s'’-]*|[\sの의]{0,2}", re.IGNORECASE)
 
@@ -879,7 +905,18 @@ class _Evidence:
         another), the article, the function's topic country. Each level gives
         a country only when it is clear."""
         lo, hi = _sentence_around(self.stops, m.start, m.end)
-        adjacent = self._adjacent(m)
+        host = self._host(m) if function == "embassy" else None
+        if host:  # an embassy in Berlin is not Germany's: who owns it, the rest of the article says
+            yield from (c for c in self._countries(m, function, lo, hi, skip_adjacent=True) if c != host)
+            return
+        yield from self._countries(m, function, lo, hi)
+
+    def _host(self, m: Mention) -> str | None:
+        return next((e.country for e in self.near if e.start >= m.end and _LOCATED_IN.fullmatch(self.masked[m.end:e.start])),
+                    None)
+
+    def _countries(self, m: Mention, function: str | None, lo: int, hi: int, skip_adjacent: bool = False):
+        adjacent = None if skip_adjacent else self._adjacent(m)
         if adjacent:
             yield adjacent
             return  # a body qualified by a nationality is that country's or none
