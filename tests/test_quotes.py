@@ -274,6 +274,11 @@ def test_a_non_state_speaker_introduced_by_name_stays_non_official():
                               "“El establecimiento de dicho centro solo es una medida provisional durante la pandemia”, "
                               "se lee en el comunicado."],
                  "Embassy of the People's Republic of China", "CN", id="a statement that speaks goes on with its speaker"),
+    # lanazione.it (batch 6), shortened: the one who answered, not the MP first named
+    pytest.param("it", "IT", ["Sul tema è intervenuta Erica Mazzetti, deputata di Forza Italia e ieri il sindaco Nardella "
+                              "ha risposto sul tema. \"Suggerisco alla deputata di fare una interrogazione parlamentare al "
+                              "ministro del suo governo, Piantedosi\"."],
+                 "Comune di Firenze", "IT", id="the last who spoke in the sentence before"),
     # batch 7 (nrc.nl, oe24.at), shortened
     pytest.param("nl", "NL", ["Dat China de Nederlandse overheid niet heeft ingelicht over de politiebureaus is volgens het ministerie van "
                               "Buitenlandse Zaken illegaal. „We gaan onderzoeken wat ze hier precies doen en dan passende "

@@ -384,7 +384,11 @@ class QuoteReader:
             # before speaks ("Hoekstra heeft de ambassadeur laten weten dat ...
             # “We moeten ...”"), not the last name in it.
             lo, hi = _sentence_around(stops, nearest.start, nearest.end)
-            nearest = min((m for _, m in candidates if lo <= m.start < hi), key=lambda m: m.start)
+            in_sentence = [m for _, m in candidates if lo <= m.start < hi]
+            # "... è intervenuta Erica Mazzetti e ieri il sindaco Nardella ha risposto": the last who spoke
+            speaking = [m for m in in_sentence if m.kind in ("person", "parliament", "unofficial")
+                        and self._at_speech_verb(m, masked, lo, hi, speech)]
+            nearest = max(speaking, key=lambda m: m.start) if speaking else min(in_sentence, key=lambda m: m.start)
         return self._resolve(nearest, [m for _, m in candidates], mentions, masked, stops, ev, last_speaker, q)
 
     def _unknown_subject(self, q: Quote, masked: str, mentions: list[Mention], lo: int, hi: int,
