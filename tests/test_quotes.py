@@ -279,6 +279,12 @@ def test_a_non_state_speaker_introduced_by_name_stays_non_official():
                               "ha risposto sul tema. \"Suggerisco alla deputata di fare una interrogazione parlamentare al "
                               "ministro del suo governo, Piantedosi\"."],
                  "Comune di Firenze", "IT", id="the last who spoke in the sentence before"),
+    # hungarian.cri.cn (batch 6), shortened: China's Hungarian embassy, after an American ambassador is named
+    pytest.param("hu", "CN", ["A szóvivő szerint az amerikai nagykövet alaptalan vádakat sorolt a kínai–magyar "
+                              "kapcsolatokról.",
+                              "„Azt tanácsoljunk Pressman nagykövetnek, hogy szüntesse be az ésszerűtlen vádaskodást a "
+                              "kínai–magyar pragmatikus együttműködések kapcsán” – írta Kína magyarországi nagykövetsége."],
+                 "Embassy of the People's Republic of China", "CN", id="an owner and a host before an embassy"),
     # batch 7 (nrc.nl, oe24.at), shortened
     pytest.param("nl", "NL", ["Dat China de Nederlandse overheid niet heeft ingelicht over de politiebureaus is volgens het ministerie van "
                               "Buitenlandse Zaken illegaal. „We gaan onderzoeken wat ze hier precies doen en dan passende "

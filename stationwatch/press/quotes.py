@@ -909,19 +909,35 @@ class _Evidence:
         another), the article, the function's topic country. Each level gives
         a country only when it is clear."""
         lo, hi = _sentence_around(self.stops, m.start, m.end)
-        host = self._host(m) if function == "embassy" else None
-        if host:  # an embassy in Berlin is not Germany's: who owns it, the rest of the article says
-            yield from (c for c in self._countries(m, function, lo, hi, skip_adjacent=True) if c != host)
-            return
+        if function == "embassy":
+            owner, host = self._owner_and_host(m)
+            if owner:
+                yield owner
+                return
+            if host:  # an embassy in Berlin is not Germany's: who owns it, the rest of the article says
+                yield from (c for c in self._countries(m, function, lo, hi, host) if c != host)
+                return
         yield from self._countries(m, function, lo, hi)
 
-    def _host(self, m: Mention) -> str | None:
-        return next((e.country for e in self.near if e.start >= m.end and _LOCATED_IN.fullmatch(self.masked[m.end:e.start])),
-                    None)
+    def _owner_and_host(self, m: Mention) -> tuple[str | None, str | None]:
+        """Whose embassy and where: "Kína magyarországi nagykövetsége" (China's
+        Hungarian embassy: owner and host before it), "der diplomatischen
+        Vertretung in Berlin" (the host after it)."""
+        before = [e for e in self.near if e.end <= m.start and _ATTACHED.fullmatch(self.masked[e.end:m.start])]
+        if before:
+            nearest = max(before, key=lambda e: e.end)
+            further = next((e for e in self.near if e.end <= nearest.start and e.country != nearest.country
+                            and _ATTACHED.fullmatch(self.masked[e.end:nearest.start])), None)
+            # Two places, either order ("budapesti kínai nagykövetség"): the topic's country owns it
+            topic = self.gz.topic_country("embassy")
+            if further is not None and topic in (nearest.country, further.country):
+                return topic, further.country if nearest.country == topic else nearest.country
+        after = next((e for e in self.near if e.start >= m.end and _LOCATED_IN.fullmatch(self.masked[m.end:e.start])), None)
+        return None, after.country if after else None
 
-    def _countries(self, m: Mention, function: str | None, lo: int, hi: int, skip_adjacent: bool = False):
-        adjacent = None if skip_adjacent else self._adjacent(m)
-        if adjacent:
+    def _countries(self, m: Mention, function: str | None, lo: int, hi: int, host: str | None = None):
+        adjacent = self._adjacent(m)
+        if adjacent and adjacent != host:
             yield adjacent
             return  # a body qualified by a nationality is that country's or none
         found = self._named_before(m, function)
