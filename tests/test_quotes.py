@@ -358,6 +358,11 @@ def test_a_name_the_gazetteer_does_not_know_keeps_what_the_article_introduced_it
     pytest.param("zh", "US", ["美國司法部舉行新聞發布會,宣布兩人被捕。",
                               "中國民主黨全委會執行長陳闖創:「這個被抓的盧建旺,他在去年接受FBI問話的時候,他就承認了。」"],
                  "unattributed", id="a Chinese colon attributes like a verb"),
+    # presse-augsburg.de (batch 5), shortened: "er" is the association's head, not the chancellor he spoke of
+    pytest.param("de", "DE", ["Scholz müsse bei seinem Treffen mit Xi Jinping die Freilassung aller politisch Verfolgten "
+                              "fordern, sagte Verbandschef Dolkun Isa dem Tagesspiegel.",
+                              "„Aus den Medien habe ich erfahren, dass zwei meiner Brüder im Gefängnis sitzen“, sagte er."],
+                 "unattributed", id="a pronoun after an unknown speaker"),
     # Not the senator named in the next sentence (formiche.net, the MP's name made up: the real one is listed).
     pytest.param("it", "IT", ["Lia Rossetti, responsabile esteri del Partito democratico, ha chiesto “se il governo non "
                               "ritenga di rivedere gli accordi sottoscritti con la Repubblica Popolare Cinese”. Mara "

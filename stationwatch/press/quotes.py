@@ -520,6 +520,11 @@ class QuoteReader:
                 lo, hi = _sentence_around(stops, subject.start, subject.end)
                 speaking = [x for x in mentions if lo <= x.start < hi and x.start > said_until and x.end <= m.start
                             and x.kind in ("person", "unofficial") and self._at_speech_verb(x, masked, lo, hi, self._speech)]
+                if not speaking:
+                    # "Scholz müsse ... fordern, sagte Verbandschef Dolkun Isa": the one at its verb, unknown
+                    unknown = self._unknown_subject(q, masked, mentions, lo, hi, self._speech)
+                    if unknown is not None and unknown[1].start > subject.start:
+                        return Speaker("unattributed", unknown[1].text)
                 subject = speaking[0] if speaking else subject
                 if subject.origin is not None:  # a person the article introduced ("Henrik Edvinsson, ... vid Säpo")
                     return self._resolve(subject, window, mentions, masked, stops, ev, last_speaker, q)
