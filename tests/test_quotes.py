@@ -310,6 +310,11 @@ def test_the_body_an_official_quote_speaks_for(language, outlet, paragraphs, bod
                               "“Temos alegações gravíssimas do ponto de vista dos direitos humanos e da soberania "
                               "nacional”, citou Cotrim Figueiredo."],
                  "João Cotrim de Figueiredo", "Assembleia da República", id="an MP by apposition, named by surnames"),
+    # thediplomatinspain.com (batch 5), shortened: the quote is the MP's question, not the government's answer
+    pytest.param("es", "ES", ["Así lo aseguró el Ejecutivo en respuesta a una pregunta parlamentaria del diputado Pablo "
+                              "Cambronero, del Grupo Mixto, sobre “la posible existencia de comisarías o centros policiales "
+                              "‘alegales’ de China en territorio español”."],
+                 "Pablo Cambronero", "Congreso de los Diputados", id="the words of the question asked"),
     pytest.param("en", "NZ", ["On Thursday, Chinese Ambassador to New Zealand Wu Xi dismissed the claims in a TV interview.",
                               "\"It is totally wrong to accuse the Chinese Government of having any connection to her "
                               "case,\" Wu said."],

@@ -350,6 +350,9 @@ class QuoteReader:
             if introducer is not None:
                 return self._resolve(introducer, [introducer], mentions, masked, stops, ev, last_speaker, q)
             win_lo, win_hi = max(win_lo, para_lo), min(win_hi, para_hi)  # no one introduced it: its own words only
+        asker = self._asking(q, masked, mentions, own_lo, speech)
+        if asker is not None:
+            return self._resolve(asker, [asker], mentions, masked, stops, ev, last_speaker, q)
         candidates = []
         for m in mentions:
             if m.end <= win_lo or m.start >= win_hi:
@@ -390,6 +393,18 @@ class QuoteReader:
                         and self._at_speech_verb(m, masked, lo, hi, speech)]
             nearest = max(speaking, key=lambda m: m.start) if speaking else min(in_sentence, key=lambda m: m.start)
         return self._resolve(nearest, [m for _, m in candidates], mentions, masked, stops, ev, last_speaker, q)
+
+    def _asking(self, q: Quote, masked: str, mentions: list[Mention], own_lo: int, speech: re.Pattern) -> Mention | None:
+        """The quote is the question itself: "en respuesta a una pregunta del
+        diputado Pablo Cambronero, del Grupo Mixto, sobre “…”" - the asker's words."""
+        asked = [m for m in mentions if own_lo <= m.start and m.end <= q.open_mark
+                 and m.kind in ("person", "parliament") and self._asked(m, masked)]
+        if not asked:
+            return None
+        gap = masked[asked[-1].end:q.open_mark]
+        if len(gap) > 60 or speech.search(gap) or not _ABOUT.search(gap):
+            return None
+        return asked[-1]
 
     def _unknown_subject(self, q: Quote, masked: str, mentions: list[Mention], lo: int, hi: int,
                          speech: re.Pattern) -> tuple[int, Mention] | None:
@@ -799,6 +814,8 @@ def _sentence_around(stops: list[int], start: int, end: int) -> tuple[int, int]:
 _COMPLEMENTISER = re.compile(r"(?<!\w)(?:que|that|dat|dass|daß|che|att|že|hogy|qu['’])(?!\w)", re.IGNORECASE)
 # ", <who the person is>, " between a name and its speech verb: no verb, no clause, no quote inside.
 _APPOSITION_GAP = re.compile(r", (?![^,]*(?:\b(?:who|which|que|qui|che|die|der|dat|som|aki)\b))[^,.;:!?\x00]{3,80}, ")
+# The last word before a question's own words: "sobre “…”", "about “…”".
+_ABOUT = re.compile(r"(?:\b(?:sobre|about|on|über|zu|sur|su|sul|sulla|om|over|acerca de|a respeito de)|について)\s*$", re.IGNORECASE)
 _NAME_START = re.compile(r"\b[A-ZÀ-ÖØ-ÞĀ-ŽА-Я]")  # a capital: an interjection that names someone
 # Two or more capitalised words: a name ("Mei Chiu", "Pedro Neto").
 _NAME_RUN = re.compile(r"(?:[A-ZÀ-ÖØ-ÞĀ-ŽА-Я][\w'’-]+)(?: (?:(?:de|da|do|dos|del|van|von|der|di|la|le) )?[A-ZÀ-ÖØ-ÞĀ-ŽА-Я][\w'’-]+)+")
