@@ -326,6 +326,12 @@ def test_the_body_an_official_quote_speaks_for(language, outlet, paragraphs, bod
     pytest.param("cs", "CZ", ["Prohlásil to ředitel Bezpečnostní informační služby (BIS) Michal Koudelka na konferenci.",
                               "\"Bezpečnostní rizika pro Českou republiku pocházejí z Číny,\" řekl Koudelka."],
                  "Michal Koudelka", "Bezpečnostní informační služba", id="a name right after a body"),
+    # sverigesradio.se (batch 8), shortened: a role word between the body and the name
+    pytest.param("sv", "SE", ["Spionaget mot Sverige utgör ett allt större hot, det säger Säkerhetspolisens chef Klas "
+                              "Friberg i Ekots lördagsintervju.",
+                              "– Det kan också röra vårt finansiella system och företag som är knutna till "
+                              "försvarsindustrin, säger Klas Friberg."],
+                 "Klas Friberg", "Säkerhetspolisen", id="a body, its role word, a name"),
     # batch 7 (sicnoticias.pt), shortened: the name first comes after the role of an unnamed official
     pytest.param("pt", "PT", ["A Comissão Europeia disse hoje que cabe aos Estados-membros investigar.",
                               "\"De momento, a Comissão não dispõe de informações específicas sobre esta situação\", "

@@ -440,6 +440,11 @@ def _alone(text: str, start: int, end: int) -> bool:
     return not (after and after.group()[0].isupper()) and not name_before
 
 
+def _role_between(text: str, body_end: int, name_start: int, roles: list[Mention]) -> bool:
+    """A role word alone between a body and a name: "Säkerhetspolisens chef Klas Friberg"."""
+    return any(text[body_end:r.start] in (" ", ") ") and text[r.end:name_start] == " " for r in roles)
+
+
 def introduced_names(text: str, found: list[Mention], places: list[tuple[int, int]] = ()) -> list[Mention]:
     """Mentions of people the gazetteer does not know, from the way the article
     introduces them: "del diputado Pablo Cambronero ... Según Cambronero",
@@ -455,6 +460,7 @@ def introduced_names(text: str, found: list[Mention], places: list[tuple[int, in
     introducers = [x for x in found if x.kind in _INTRODUCING or (x.kind == "role" and (x.function or x.bodies))
                    or (x.kind == "body" and x.bodies and all(b.kind == "parliament" for b in x.bodies))]
     appositive = [x for x in found if x.kind in ("body", "function", "unofficial")]
+    roles = [x for x in found if x.kind == "role"]
     added: list[Mention] = []
     for run in _capitalised_runs(text):
         span = _name_span(run, taken + list(places))
@@ -464,7 +470,8 @@ def introduced_names(text: str, found: list[Mention], places: list[tuple[int, in
         intro = next((x for x in introducers if text[x.end:start] in (" ", ", ") or _AT_PLACE.fullmatch(text[x.end:start])
                       or text[end:x.start] in (", ", ", o ", ", a ", ", the ", ", el ", ", la ", ", il ")), None)
         if intro is None and not set(names) & _NOT_NAMES:
-            intro = next((x for x in appositive if x.kind != "unofficial" and _AFTER_BODY.fullmatch(text[x.end:start])),
+            intro = next((x for x in appositive if x.kind != "unofficial" and (
+                _AFTER_BODY.fullmatch(text[x.end:start]) or _role_between(text, x.end, start, roles))),
                          None) or next((x for x in appositive if x.start > end and _APPOSITION.fullmatch(text[end:x.start])),
                                        None)
         if intro is None:
