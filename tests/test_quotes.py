@@ -285,6 +285,12 @@ def test_a_non_state_speaker_introduced_by_name_stays_non_official():
                               "„Azt tanácsoljunk Pressman nagykövetnek, hogy szüntesse be az ésszerűtlen vádaskodást a "
                               "kínai–magyar pragmatikus együttműködések kapcsán” – írta Kína magyarországi nagykövetsége."],
                  "Embassy of the People's Republic of China", "CN", id="an owner and a host before an embassy"),
+    # dnoticias.pt (batch 8), shortened: the nationality after the body the speaker was introduced with
+    pytest.param("pt", "PT", ["\"O país anfitrião tem a obrigação de apoiar e facilitar a construção de missões "
+                              "diplomáticas\", afirmou hoje, em conferência de imprensa, Guo Jiakun, porta-voz do "
+                              "ministério dos Negócios Estrangeiros chinês."],
+                 "Ministry of Foreign Affairs of the People's Republic of China", "CN",
+                 id="a nationality after the body a name was introduced with"),
     # batch 7 (nrc.nl, oe24.at), shortened
     pytest.param("nl", "NL", ["Dat China de Nederlandse overheid niet heeft ingelicht over de politiebureaus is volgens het ministerie van "
                               "Buitenlandse Zaken illegaal. „We gaan onderzoeken wat ze hier precies doen en dan passende "

@@ -626,7 +626,7 @@ class QuoteReader:
             return self._function_body(m, ev) if m.function else None
         if not m.bodies:
             return None
-        qualified = ev.qualifier(m)
+        qualified = ev.qualifier(m.origin or m)  # "Guo Jiakun, porta-voz do ministério ... chinês": the body named
         if qualified and all(b.country != qualified for b in m.bodies):
             # "Het Chinese ministerie van Buitenlandse Zaken": China's, or none
             return self.gz.body_for(qualified, m.bodies[0].function, ev.regions)
