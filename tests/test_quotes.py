@@ -332,6 +332,11 @@ def test_the_body_an_official_quote_speaks_for(language, outlet, paragraphs, bod
     pytest.param("cs", "CZ", ["Prohlásil to ředitel Bezpečnostní informační služby (BIS) Michal Koudelka na konferenci.",
                               "\"Bezpečnostní rizika pro Českou republiku pocházejí z Číny,\" řekl Koudelka."],
                  "Michal Koudelka", "Bezpečnostní informační služba", id="a name right after a body"),
+    # heraldscotland.com (batch 8), shortened: an adjective before the word for an MSP
+    pytest.param("en", "GB", ["Green MSP Ross Greer raised the report during First Minister's Questions.",
+                              "He said: “Yesterday the Dutch government confirmed they are launching an investigation "
+                              "into the existence of undeclared Chinese state police bases across Europe.”"],
+                 "Ross Greer", "Scottish Parliament", id="a party word, the MSP word, a name"),
     # sverigesradio.se (batch 8), shortened: a role word between the body and the name
     pytest.param("sv", "SE", ["Spionaget mot Sverige utgör ett allt större hot, det säger Säkerhetspolisens chef Klas "
                               "Friberg i Ekots lördagsintervju.",

@@ -414,11 +414,13 @@ def _capitalised_runs(text: str) -> list[list[re.Match]]:
 
 
 def _name_span(run: list, taken: list[tuple[int, int]]) -> tuple[int, int, list[str]] | None:
-    """The run less the words already named or naming a place ("Onderzoeker
-    Jan Aerdts": the role word opens the sentence; "New Zealand Wu Xi") and
-    trailing particles, if two names are left."""
-    while run and any(s < run[0].end() and run[0].start() < e for s, e in taken):
-        run = run[1:]
+    """The run less the words up to the last one already named or naming a
+    place ("Onderzoeker Jan Aerdts": the role word opens the sentence; "New
+    Zealand Wu Xi"; "Green MSP Ross Greer") and trailing particles, if two
+    names are left."""
+    named = [i for i, w in enumerate(run) if any(s < w.end() and w.start() < e for s, e in taken)]
+    if named:  # "Green MSP Ross Greer": the words after the last one already named
+        run = run[named[-1] + 1:]
     while run and run[0].group() in _NAME_PARTICLES:
         run = run[1:]
     while run and run[-1].group() in _NAME_PARTICLES:
