@@ -291,6 +291,10 @@ def test_a_non_state_speaker_introduced_by_name_stays_non_official():
                               "ministério dos Negócios Estrangeiros chinês."],
                  "Ministry of Foreign Affairs of the People's Republic of China", "CN",
                  id="a nationality after the body a name was introduced with"),
+    # jiji.com (batch 8), shortened: who said it, in brackets after the quote
+    pytest.param("ja", "JP", ["英政府は「許可なく設置され、中国を逃れ安全と自由を求め英国に来た人々を困惑させ、脅かす」"
+                              "(トゥゲンドハット氏)ものだとして閉鎖を求めた。"],
+                 "Home Office", "GB", id="a name in brackets after the quote"),
     # batch 7 (nrc.nl, oe24.at), shortened
     pytest.param("nl", "NL", ["Dat China de Nederlandse overheid niet heeft ingelicht over de politiebureaus is volgens het ministerie van "
                               "Buitenlandse Zaken illegaal. „We gaan onderzoeken wat ze hier precies doen en dan passende "

@@ -353,6 +353,12 @@ class QuoteReader:
         asker = self._asking(q, masked, mentions, own_lo, speech)
         if asker is not None:
             return self._resolve(asker, [asker], mentions, masked, stops, ev, last_speaker, q)
+        bracketed = _BRACKET_AFTER.match(masked, q.end)
+        if bracketed:  # "「許可なく設置され…」(トゥゲンドハット氏)": the name in brackets after the quote
+            inside = [m for m in mentions if bracketed.start(1) <= m.start and m.end <= bracketed.end(1)
+                      and m.kind in ("person", "role", "body", "parliament")]
+            if inside:
+                return self._resolve(inside[0], inside, mentions, masked, stops, ev, last_speaker, q)
         candidates = []
         for m in mentions:
             if m.end <= win_lo or m.start >= win_hi:
@@ -816,6 +822,8 @@ _COMPLEMENTISER = re.compile(r"(?<!\w)(?:que|that|dat|dass|daß|che|att|že|hogy
 _APPOSITION_GAP = re.compile(r", (?![^,]*(?:\b(?:who|which|que|qui|che|die|der|dat|som|aki)\b))[^,.;:!?\x00]{3,80}, ")
 # The last word before a question's own words: "sobre “…”", "about “…”".
 _ABOUT = re.compile(r"(?:\b(?:sobre|about|on|über|zu|sur|su|sul|sulla|om|over|acerca de|a respeito de)|について)\s*$", re.IGNORECASE)
+# A closing mark, then brackets holding who said it: "」(トゥゲンドハット氏)".
+_BRACKET_AFTER = re.compile(r"[\s\x00]{0,2}[（(]([^()（）\n]{1,40})[)）]")
 _NAME_START = re.compile(r"\b[A-ZÀ-ÖØ-ÞĀ-ŽА-Я]")  # a capital: an interjection that names someone
 # Two or more capitalised words: a name ("Mei Chiu", "Pedro Neto").
 _NAME_RUN = re.compile(r"(?:[A-ZÀ-ÖØ-ÞĀ-ŽА-Я][\w'’-]+)(?: (?:(?:de|da|do|dos|del|van|von|der|di|la|le) )?[A-ZÀ-ÖØ-ÞĀ-ŽА-Я][\w'’-]+)+")
