@@ -220,6 +220,15 @@ def test_an_attribution_between_dashes_inside_a_quote_is_cut_out_of_it():
     assert "ha aggiunto" not in quote.text and quote.text.endswith("in altre città")
 
 
+def test_an_attribution_between_commas_inside_a_french_quote_is_cut_out_of_it():
+    # journalmetro.com (batch 8), shortened
+    paragraphs = ["«La GRC a obtenu de l’information comme quoi la diaspora subit des pressions à Montréal, a souligné "
+                  "le sergent Poirier. On peut peut-être même parler d’un climat de terreur».",
+                  "La Gendarmerie royale du Canada enquête."]
+    quote = _one(paragraphs, "fr", "CA")
+    assert quote.body == "Royal Canadian Mounted Police" and "a souligné" not in quote.text
+
+
 def test_an_attribution_between_dashes_naming_no_one_stays_in_the_quote():
     # batch 7 (agenzianova.com), shortened: "– ha spiegato –" alone leaves one statement
     paragraphs = ["Il ministro degli Esteri Antonio Tajani ha presentato il piano. “È un’iniziativa – ha spiegato – che "
@@ -295,6 +304,22 @@ def test_a_non_state_speaker_introduced_by_name_stays_non_official():
     pytest.param("ja", "JP", ["英政府は「許可なく設置され、中国を逃れ安全と自由を求め英国に来た人々を困惑させ、脅かす」"
                               "(トゥゲンドハット氏)ものだとして閉鎖を求めた。"],
                  "Home Office", "GB", id="a name in brackets after the quote"),
+    # tw.news.yahoo.com (batch 8), shortened: "他說" after the quote points back to the spokesperson
+    pytest.param("zh", "DE", ["2023年5月德國內政部發言人在一次例行新聞會上說，“安全當局仍然認為，中國在德國有兩個所謂的海外警僑服務站。”"
+                              "他說，這些警僑服務站並非有固定地點的辦公室。"],
+                 "Bundesministerium des Innern", "DE", id="a pronoun after the quote, no one named before"),
+    # cz.sputniknews.com (batch 8), shortened: an embassy no nationality qualifies, in a Czech article
+    pytest.param("cs", "CZ", ["Bezpečnostní informační služba ve výroční zprávě popisuje činnosti cizích služeb. A kromě "
+                              "toho ambasáda přidala ještě jedno doporučení.",
+                              "„Obvinění příslušného českého úřadu vůči Číně jen opakuje jeho předešlé konstatování a "
+                              "nemá žádný faktický důkaz,“ stojí na webu."],
+                 "Embassy of the People's Republic of China", "CN", id="an unqualified embassy is the topic's"),
+    # notimundo.news (batch 8), shortened: a middle initial in a name introduced with its role
+    pytest.param("es", "US", ["Un funcionario dijo que la estación era parte de un esfuerzo del gobierno chino para espiar.",
+                              "“La República Popular China, a través de su aparato de seguridad represivo, estableció una "
+                              "presencia física secreta en la ciudad de Nueva York”, dijo Matthew G. Olsen, fiscal general "
+                              "adjunto de la División de Seguridad Nacional del Departamento de Justicia."],
+                 "U.S. Department of Justice", "US", id="a name with a middle initial"),
     # batch 7 (nrc.nl, oe24.at), shortened
     pytest.param("nl", "NL", ["Dat China de Nederlandse overheid niet heeft ingelicht over de politiebureaus is volgens het ministerie van "
                               "Buitenlandse Zaken illegaal. „We gaan onderzoeken wat ze hier precies doen en dan passende "

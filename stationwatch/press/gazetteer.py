@@ -398,7 +398,9 @@ def _capitalised_runs(text: str) -> list[list[re.Match]]:
     runs, current = [], []
     for w in _NAME_WORD.finditer(text):
         word = w.group()
-        joined = current and text[current[-1].end():w.start()] == " "
+        gap = text[current[-1].end():w.start()] if current else None
+        # "Matthew G. Olsen": a middle initial and its full stop join the run
+        joined = current and (gap == " " or (gap == ". " and len(current[-1].group()) == 1))
         if word[0].isupper() and not _CJK_CHAR.match(word):
             if not joined:
                 current = []

@@ -148,7 +148,9 @@ def find_quotes(paragraphs: list[str], dash_speech: re.Pattern | None = None,
     return [part for q in quotes for part in _cut_interjection(q, text, interjection)]
 
 
-_INTERJECTION = r"\s[–—]\s*(?=(?:{speech}))[^–—\n{marks}]{{3,90}}?\s[–—]"
+_INTERJECTION = (r"\s[–—]\s*(?=(?:{speech}))[^–—\n{marks}]{{3,90}}?\s[–—]"
+                 # "« ... à Montréal, a souligné le sergent Poirier. On peut ... »": a new sentence after it
+                 r"|,\s(?=(?:{speech})\s)[^,;:!?.\n{marks}]{{3,80}}?\.\s(?=(?-i:[A-ZÀ-Ý]))")
 
 
 def _cut_interjection(q: Quote, text: str, interjection: re.Pattern) -> list[Quote]:
@@ -398,7 +400,15 @@ class QuoteReader:
             speaking = [m for m in in_sentence if m.kind in ("person", "parliament", "unofficial")
                         and self._at_speech_verb(m, masked, lo, hi, speech)]
             nearest = max(speaking, key=lambda m: m.start) if speaking else min(in_sentence, key=lambda m: m.start)
-        return self._resolve(nearest, [m for _, m in candidates], mentions, masked, stops, ev, last_speaker, q)
+        window = [m for _, m in candidates]
+        speaker = self._resolve(nearest, window, mentions, masked, stops, ev, last_speaker, q)
+        if nearest.kind == "pronoun" and speaker.status == "unattributed" and speaker.name is None:
+            # "發言人在…說，“…”他說": a pronoun pointing back to no one named before is the
+            # next one named, who introduced the quote
+            others = [m for _, m in candidates if m is not nearest and m.kind != "pronoun"]
+            if others:
+                return self._resolve(others[0], window, mentions, masked, stops, ev, last_speaker, q)
+        return speaker
 
     def _asking(self, q: Quote, masked: str, mentions: list[Mention], own_lo: int, speech: re.Pattern) -> Mention | None:
         """The quote is the question itself: "en respuesta a una pregunta del
@@ -973,6 +983,12 @@ class _Evidence:
         found = self._named_before(m, function)
         if found:
             yield found
+        topic = self.gz.topic_country(function)
+        if m.kind == "function" and topic:
+            # "the embassy" no nationality qualifies: the one the article is about
+            # (China's), not one of the country the article is set in
+            yield topic
+            return
         found = self._top([e for e in self.near if lo <= e.start < hi])
         if found:
             yield found
