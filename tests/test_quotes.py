@@ -320,6 +320,11 @@ def test_a_non_state_speaker_introduced_by_name_stays_non_official():
                               "presencia física secreta en la ciudad de Nueva York”, dijo Matthew G. Olsen, fiscal general "
                               "adjunto de la División de Seguridad Nacional del Departamento de Justicia."],
                  "U.S. Department of Justice", "US", id="a name with a middle initial"),
+    # trouw.nl (batch 9), shortened: a Dutch word for an MP, whatever other country the paragraph names
+    pytest.param("nl", "NL", ["Nederland moet veel meer doen tegen de mensenrechtenschendingen in China.",
+                              "Dat bleek uit documenten die The New York Times publiceerde. “Het is bijna niet voor te "
+                              "stellen, ze worden weggerukt van familie en geliefden”, zei PvdA-Kamerlid Ploumen."],
+                 "Tweede Kamer", "NL", id="an MP word of the article's language"),
     # batch 7 (nrc.nl, oe24.at), shortened
     pytest.param("nl", "NL", ["Dat China de Nederlandse overheid niet heeft ingelicht over de politiebureaus is volgens het ministerie van "
                               "Buitenlandse Zaken illegaal. „We gaan onderzoeken wat ze hier precies doen en dan passende "

@@ -627,7 +627,11 @@ class QuoteReader:
 
     def _function_body(self, m: Mention, ev: "_Evidence", function: str | None = None) -> Body | None:
         function = function or m.function
+        # a language's word for an MP ("Kamerlid", "riksdagsledamot") is for its own countries' parliaments
+        own = self.gz.language(self._language).get("parliament_countries") if function == "parliament" else None
         for country in ev.countries(m.origin or m, function):
+            if own and country not in own:
+                continue
             body = self.gz.body_for(country, function, ev.regions)
             if body is not None:
                 return body
