@@ -325,6 +325,12 @@ def test_a_non_state_speaker_introduced_by_name_stays_non_official():
                               "Dat bleek uit documenten die The New York Times publiceerde. “Het is bijna niet voor te "
                               "stellen, ze worden weggerukt van familie en geliefden”, zei PvdA-Kamerlid Ploumen."],
                  "Tweede Kamer", "NL", id="an MP word of the article's language"),
+    # eurozpravy.cz (batch 9), shortened: a body in the "že" clause after the verb is what was said
+    pytest.param("cs", "CZ", ["Úřad se tomu snaží čelit v Česku, řekla dnes ČTK mluvčí ministerstva zahraničí Michaela "
+                              "Lagronová.",
+                              "\"Závěry zprávy pro nás nejsou nijak překvapivé, bereme to jako další důkaz,\" uvedla a "
+                              "poukázala na to, že i v předchozích výročních zprávách BIS se hovořilo o činnosti služeb."],
+                 "Ministerstvo zahraničních věcí", "CZ", id="not a body in the clause of what was said"),
     # batch 7 (nrc.nl, oe24.at), shortened
     pytest.param("nl", "NL", ["Dat China de Nederlandse overheid niet heeft ingelicht over de politiebureaus is volgens het ministerie van "
                               "Buitenlandse Zaken illegaal. „We gaan onderzoeken wat ze hier precies doen en dan passende "

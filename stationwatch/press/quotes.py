@@ -368,6 +368,8 @@ class QuoteReader:
             distance = q.open_mark - m.end if m.end <= q.open_mark else m.start - q.end
             if distance < 0 or self._asked(m, masked) or self._addressed(m, masked):
                 continue
+            if q.end <= m.start < own_hi and _COMPLEMENTISER.search(masked, q.end, m.start):
+                continue  # "“…,” uvedla a poukázala na to, že … BIS": what she said, not who
             if m.start < own_lo:
                 distance += PREVIOUS_SENTENCE
             elif m.start >= own_hi:
@@ -397,7 +399,7 @@ class QuoteReader:
             lo, hi = _sentence_around(stops, nearest.start, nearest.end)
             in_sentence = [m for _, m in candidates if lo <= m.start < hi]
             # "... è intervenuta Erica Mazzetti e ieri il sindaco Nardella ha risposto": the last who spoke
-            speaking = [m for m in in_sentence if m.kind in ("person", "parliament", "unofficial")
+            speaking = [m for m in in_sentence if (m.kind in ("person", "parliament", "unofficial") or m.origin is not None)
                         and self._at_speech_verb(m, masked, lo, hi, speech)]
             nearest = max(speaking, key=lambda m: m.start) if speaking else min(in_sentence, key=lambda m: m.start)
         window = [m for _, m in candidates]
