@@ -331,6 +331,12 @@ def test_a_non_state_speaker_introduced_by_name_stays_non_official():
                               "\"Závěry zprávy pro nás nejsou nijak překvapivé, bereme to jako další důkaz,\" uvedla a "
                               "poukázala na to, že i v předchozích výročních zprávách BIS se hovořilo o činnosti služeb."],
                  "Ministerstvo zahraničních věcí", "CZ", id="not a body in the clause of what was said"),
+    # bestinzealand.co.nz (batch 9), shortened: a quoted word or two does not stop a paragraph introducing the next
+    pytest.param("en", "NZ", ["The Chinese Embassy in Wellington has accused New Zealand’s spies of harassing Chinese citizens.",
+                              "The embassy warned Chinese nationals heading to New Zealand to “remain vigilant” and report "
+                              "any harassment to consular officials.",
+                              "“The Chinese side reserves the right to make further responses.”"],
+                 "Embassy of the People's Republic of China", "CN", id="a quote-only paragraph after a quoted word"),
     # batch 7 (nrc.nl, oe24.at), shortened
     pytest.param("nl", "NL", ["Dat China de Nederlandse overheid niet heeft ingelicht over de politiebureaus is volgens het ministerie van "
                               "Buitenlandse Zaken illegaal. „We gaan onderzoeken wat ze hier precies doen en dan passende "

@@ -282,6 +282,7 @@ class QuoteReader:
         self._speech = speech
         self._para_starts, self._paragraphs = para_starts, paragraphs
         self._mentions, self._stops, self._masked = mentions, stops, masked
+        self._statements = [(q.start, q.end) for q in quotes if is_statement(text[q.start:q.end])]
         rules = self.gz.language(language)
         markers = rules.get("subject_markers") or []
         self._markers = re.compile("|".join(map(re.escape, markers))) if markers else None
@@ -490,8 +491,8 @@ class QuoteReader:
         para_hi = para_lo + len(self._paragraphs[index])
         lo, hi = _sentence_around(stops, max(para_hi - 1, para_lo), max(para_hi - 1, para_lo))
         lo = max(lo, para_lo)
-        if MASK in masked[lo:hi]:
-            return None  # its own quote's attribution, not an introduction
+        if any(lo <= start < hi for start, _ in self._statements):
+            return None  # its own quote's attribution, not an introduction (a quoted word or two is no quote)
         speaking = [m for m in mentions if lo <= m.start < hi and m.kind in _SPEAKER_KINDS
                     and not self._asked(m, masked) and self._at_speech_verb(m, masked, lo, hi, speech)]
         return speaking[0] if speaking else None
