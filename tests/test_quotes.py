@@ -337,6 +337,10 @@ def test_a_non_state_speaker_introduced_by_name_stays_non_official():
                               "any harassment to consular officials.",
                               "“The Chinese side reserves the right to make further responses.”"],
                  "Embassy of the People's Republic of China", "CN", id="a quote-only paragraph after a quoted word"),
+    # biz.chosun.com (batch 10), shortened: the topic (외교부는) speaks, not the subject of the clause inside (정부가)
+    pytest.param("ko", "KR", ["외교부는 정부가 중국의 해외 비밀경찰서 개설 의혹 실태 파악에 나선 것에 대해 \"외국 기관 등의 국내 활동과 "
+                              "관련해서는 국내 및 국제 규범에 기초해 이뤄질 수 있도록 소통하고 있다\"고 설명했다."],
+                 "외교부", "KR", id="a Korean topic over a clause's subject"),
     # batch 7 (nrc.nl, oe24.at), shortened
     pytest.param("nl", "NL", ["Dat China de Nederlandse overheid niet heeft ingelicht over de politiebureaus is volgens het ministerie van "
                               "Buitenlandse Zaken illegaal. „We gaan onderzoeken wat ze hier precies doen en dan passende "

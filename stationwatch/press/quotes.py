@@ -286,6 +286,8 @@ class QuoteReader:
         rules = self.gz.language(language)
         markers = rules.get("subject_markers") or []
         self._markers = re.compile("|".join(map(re.escape, markers))) if markers else None
+        topic = rules.get("topic_markers") or []
+        self._topic = re.compile("|".join(map(re.escape, topic))) if topic else None
         self._verb_last = bool(rules.get("speaker_before_verb"))
 
         result = ArticleQuotes()
@@ -377,6 +379,8 @@ class QuoteReader:
                 distance += NEXT_SENTENCE
             elif self._at_speech_verb(m, masked, own_lo, own_hi, speech):
                 distance -= SPEECH_VERB_BONUS
+                if self._topic and self._topic.match(masked, m.end):
+                    distance -= SPEECH_VERB_BONUS  # "외교부는 정부가 … "…"고": the topic speaks, not the clause's subject
             candidates.append((distance, m))
         unknown = self._unknown_subject(q, masked, mentions, own_lo, own_hi, speech)
         if unknown is not None:
