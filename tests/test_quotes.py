@@ -341,6 +341,11 @@ def test_a_non_state_speaker_introduced_by_name_stays_non_official():
     pytest.param("ko", "KR", ["외교부는 정부가 중국의 해외 비밀경찰서 개설 의혹 실태 파악에 나선 것에 대해 \"외국 기관 등의 국내 활동과 "
                               "관련해서는 국내 및 국제 규범에 기초해 이뤄질 수 있도록 소통하고 있다\"고 설명했다."],
                  "외교부", "KR", id="a Korean topic over a clause's subject"),
+    # nyugatifeny.hu (batch 10), shortened: "volt" is "was" here, not "former"
+    pytest.param("hu", "HU", ["A kínai rendőrök magyarországi alkalmazásáról nyújtott be írásbeli kérdést a "
+                              "Belügyminisztériumnak Vadai Ágnes, a Demokratikus Koalíció parlamenti képviselője. Arra volt "
+                              "kíváncsi: „Mely rendőrkapitányságokon fognak a kínai rendőrök tartózkodni szolgálatuk idején?”"],
+                 "Országgyűlés", "HU", id="a Hungarian word for former that also means was"),
     # batch 7 (nrc.nl, oe24.at), shortened
     pytest.param("nl", "NL", ["Dat China de Nederlandse overheid niet heeft ingelicht over de politiebureaus is volgens het ministerie van "
                               "Buitenlandse Zaken illegaal. „We gaan onderzoeken wat ze hier precies doen en dan passende "

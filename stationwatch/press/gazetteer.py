@@ -331,8 +331,10 @@ class Gazetteer:
         found.sort(key=lambda x: x.start)
         # "前", "元", "전" (former) are also parts of other words (目前, 地元, 전했다):
         # they count only right before the name they qualify (前外长, 元外相, 전 장관).
-        found = [x for x in found if not (x.kind == "former" and _CJK_CHAR.match(x.text)) or any(
-            y is not x and 0 <= y.start - x.end <= 1 for y in found)]
+        # So does Hungarian "volt" (former; also "was": "Arra volt kíváncsi").
+        loose = set(self.language(language).get("former_adjacent_only") or ())
+        found = [x for x in found if not (x.kind == "former" and (_CJK_CHAR.match(x.text) or x.text.lower() in loose))
+                 or any(y is not x and 0 <= y.start - x.end <= 1 for y in found)]
         places = [(e.start, e.end) for e in (self.evidence(text) if evidence is None else evidence)]
         return sorted(found + introduced_names(text, found, places), key=lambda x: x.start)
 
