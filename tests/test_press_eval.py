@@ -1,8 +1,8 @@
 """Quote attribution on labelled quotes from real articles, per language.
 
-tests/fixtures/press-eval/ (PROVENANCE.md there): 982 quotes from 420 stored
+tests/fixtures/press-eval/ (PROVENANCE.md there): 1,075 quotes from 464 stored
 copies of real news pages in 13 languages, labelled by hand, split by URL
-hash (ten batches, each on its own) into dev.yml (the rules were developed
+hash (eleven batches, each on its own) into dev.yml (the rules were developed
 on it) and heldout.yml (never tuned on: the figures that count). The issue's target is precision >= 0.95,
 recall >= 0.85 and body-and-country accuracy >= 0.95; the test prints the
 figures per language and the target either way, and fails below FLOOR.
@@ -96,15 +96,15 @@ def figures(stats):
 # The issue's target (#18): precision, recall, body-and-country accuracy.
 TARGET = (0.95, 0.85, 0.95)
 # What each part must keep. dev: the target. heldout: a floor below the
-# target where the rules fall short on new articles. When batch 10 arrived
-# (4 Dec 2026, 556 held-out quotes) held-out precision was 0.923, recall
-# 0.783 and body+country 0.826, short of the target on all three. Each new
+# target where the rules fall short on new articles. When batch 11 arrived
+# (4 Dec 2026, 608 held-out quotes) held-out precision was 0.917, recall
+# 0.767 and body+country 0.821, short of the target on all three. Each new
 # batch's held-out half, read by rules never tuned on it, scored lower than
 # the dev half did on arrival (PROVENANCE.md has the figures per batch).
 # The floor guards against regression at those figures, rounded down, until
 # the rules reach the target (issue #18 stays open for it); the printed line
 # says BELOW TARGET meanwhile.
-FLOOR = {"dev": TARGET, "heldout": (0.92, 0.78, 0.82)}
+FLOOR = {"dev": TARGET, "heldout": (0.91, 0.76, 0.82)}
 
 
 @pytest.mark.parametrize("part", ["dev", "heldout"])
