@@ -392,6 +392,11 @@ def test_the_body_an_official_quote_speaks_for(language, outlet, paragraphs, bod
                               "He said: “Yesterday the Dutch government confirmed they are launching an investigation "
                               "into the existence of undeclared Chinese state police bases across Europe.”"],
                  "Ross Greer", "Scottish Parliament", id="a party word, the MSP word, a name"),
+    # idagnyheter.se (batch 11), shortened: a name, then where the person works
+    pytest.param("sv", "SE", ["Säkerhetspolisen beskriver kvinnan som ett allvarligt hot mot rikets säkerhet.",
+                              "– All information som kan kopplas till illegal underrättelseverksamhet är intressant för oss, "
+                              "säger Karl Melin på Säkerhetspolisen om den läckta listan."],
+                 "Karl Melin", "Säkerhetspolisen", id="a name at a body"),
     # sverigesradio.se (batch 8), shortened: a role word between the body and the name
     pytest.param("sv", "SE", ["Spionaget mot Sverige utgör ett allt större hot, det säger Säkerhetspolisens chef Klas "
                               "Friberg i Ekots lördagsintervju.",

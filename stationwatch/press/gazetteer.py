@@ -391,6 +391,8 @@ _HONORIFICS = {"Prof", "Dr", "Mr", "Ms", "Mrs", "Sir", "Dame", "Herr", "Frau", "
                "Ing", "dhr", "mevrouw", "meneer"}
 # "Chinese Ambassador to New Zealand Wu Xi": a place between the role and the name.
 _PARTICLE_GAP = r"\s+(?:(?:de|da|do|dos|das|del|van|von|der|den|di)\s+)?"  # "Cotrim Figueiredo", "Cotrim de Figueiredo"
+# "Karl Melin på Säkerhetspolisen", "Jane Doe at the Home Office": a name, then where the person works.
+_AT_BODY = re.compile(r" (?:på|vid|at|bei|bij) (?:the |der |dem |de |het )?")
 _AT_PLACE = re.compile(r" (?:to|in|at|for|en|em|no|na|nel|in der|à|au) (?:the )?(?:[A-Z][\w'’-]+ ){1,3}")
 
 
@@ -478,8 +480,8 @@ def introduced_names(text: str, found: list[Mention], places: list[tuple[int, in
         if intro is None and not set(names) & _NOT_NAMES:
             intro = next((x for x in appositive if x.kind != "unofficial" and (
                 _AFTER_BODY.fullmatch(text[x.end:start]) or _role_between(text, x.end, start, roles))),
-                         None) or next((x for x in appositive if x.start > end and _APPOSITION.fullmatch(text[end:x.start])),
-                                       None)
+                         None) or next((x for x in appositive if x.start > end and (
+                _APPOSITION.fullmatch(text[end:x.start]) or _AT_BODY.fullmatch(text[end:x.start]))), None)
         if intro is None:
             continue
         full = text[start:end]
