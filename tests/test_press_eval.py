@@ -96,15 +96,16 @@ def figures(stats):
 # The issue's target (#18): precision, recall, body-and-country accuracy.
 TARGET = (0.95, 0.85, 0.95)
 # What each part must keep. dev: the target. heldout: a floor below the
-# target where the rules fall short on new articles. When batch 11 arrived
-# (4 Dec 2026, 608 held-out quotes) held-out precision was 0.917, recall
-# 0.767 and body+country 0.821, short of the target on all three. Each new
-# batch's held-out half, read by rules never tuned on it, scored lower than
-# the dev half did on arrival (PROVENANCE.md has the figures per batch).
+# target where the rules fall short on new articles. Last measured (4 Dec
+# 2026, eleven batches, 608 held-out quotes, after the rules for batch 11's
+# dev half): held-out precision 0.914, recall 0.770, body+country 0.821,
+# short of the target on all three. Each new batch's held-out half, read by
+# rules never tuned on it, met them at recall 0.59 to 0.77 on arrival
+# (PROVENANCE.md has the figures per batch).
 # The floor guards against regression at those figures, rounded down, until
 # the rules reach the target (issue #18 stays open for it); the printed line
 # says BELOW TARGET meanwhile.
-FLOOR = {"dev": TARGET, "heldout": (0.91, 0.76, 0.82)}
+FLOOR = {"dev": TARGET, "heldout": (0.91, 0.77, 0.82)}
 
 
 @pytest.mark.parametrize("part", ["dev", "heldout"])
