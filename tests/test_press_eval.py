@@ -1,8 +1,8 @@
 """Quote attribution on labelled quotes from real articles, per language.
 
-tests/fixtures/press-eval/ (PROVENANCE.md there): 1,075 quotes from 464 stored
+tests/fixtures/press-eval/ (PROVENANCE.md there): 1,194 quotes from 516 stored
 copies of real news pages in 13 languages, labelled by hand, split by URL
-hash (eleven batches, each on its own) into dev.yml (the rules were developed
+hash (twelve batches, each on its own) into dev.yml (the rules were developed
 on it) and heldout.yml (never tuned on: the figures that count). The issue's target is precision >= 0.95,
 recall >= 0.85 and body-and-country accuracy >= 0.95; the test prints the
 figures per language and the target either way, and fails below FLOOR.
@@ -97,15 +97,15 @@ def figures(stats):
 TARGET = (0.95, 0.85, 0.95)
 # What each part must keep. dev: the target. heldout: a floor below the
 # target where the rules fall short on new articles. Last measured (4 Dec
-# 2026, eleven batches, 608 held-out quotes, after the rules for batch 11's
-# dev half): held-out precision 0.914, recall 0.770, body+country 0.821,
-# short of the target on all three. Each new batch's held-out half, read by
-# rules never tuned on it, met them at recall 0.59 to 0.77 on arrival
-# (PROVENANCE.md has the figures per batch).
+# 2026, twelve batches, 674 held-out quotes, batch 12 on arrival): held-out
+# precision 0.903, recall 0.769, body+country 0.806, short of the target on
+# all three. Each new batch's held-out half, read by rules never tuned on it,
+# met them at recall 0.59 to 0.77 on arrival (PROVENANCE.md has the figures
+# per batch).
 # The floor guards against regression at those figures, rounded down, until
 # the rules reach the target (issue #18 stays open for it); the printed line
 # says BELOW TARGET meanwhile.
-FLOOR = {"dev": TARGET, "heldout": (0.91, 0.77, 0.82)}
+FLOOR = {"dev": TARGET, "heldout": (0.90, 0.76, 0.80)}
 
 
 @pytest.mark.parametrize("part", ["dev", "heldout"])
