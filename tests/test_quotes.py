@@ -346,6 +346,11 @@ def test_a_non_state_speaker_introduced_by_name_stays_non_official():
                               "Belügyminisztériumnak Vadai Ágnes, a Demokratikus Koalíció parlamenti képviselője. Arra volt "
                               "kíváncsi: „Mely rendőrkapitányságokon fognak a kínai rendőrök tartózkodni szolgálatuk idején?”"],
                  "Országgyűlés", "HU", id="a Hungarian word for former that also means was"),
+    # banai.cz (batch 12), shortened: a president's words go to the head of state, not the body named before
+    pytest.param("cs", "CZ", ["Bezpečnostní informační služba dnes uvedla, že policie v sobotu zadržela člověka podezřelého z "
+                              "činnosti pro čínskou zpravodajskou službu v Česku.",
+                              "„Já jsem o celé věci informován, takže vím, o co jde,“ ujistil prezident."],
+                 "Prezident republiky", "CZ", id="a president's role word"),
     # batch 7 (nrc.nl, oe24.at), shortened
     pytest.param("nl", "NL", ["Dat China de Nederlandse overheid niet heeft ingelicht over de politiebureaus is volgens het ministerie van "
                               "Buitenlandse Zaken illegaal. „We gaan onderzoeken wat ze hier precies doen en dan passende "
@@ -445,6 +450,15 @@ def test_a_name_the_gazetteer_does_not_know_keeps_what_the_article_introduced_it
                               "fordern, sagte Verbandschef Dolkun Isa dem Tagesspiegel.",
                               "„Aus den Medien habe ich erfahren, dass zwei meiner Brüder im Gefängnis sitzen“, sagte er."],
                  "unattributed", id="a pronoun after an unknown speaker"),
+    # news.kbs.co.kr (batch 12), shortened: a broadcast caption names who speaks, not the police named after
+    pytest.param("ko", "KR", ["[왕하이쥔/동방명주 실소유자/2022년 : \"우리는 분명히 많은 사람을 중국으로 보냅니다. 하지만 반중 인사들이 아닙니다.\"]",
+                              "서울경찰청이 지난 22일 왕 씨가 운영하는 미디어 업체를 압수수색했습니다."],
+                 "unattributed", id="a broadcast caption"),
+    # soundlatinoradio.com (batch 12), shortened: a company is not official
+    pytest.param("es", "GB", ["Dowden dijo que el movimiento fue una buena higiene cibernética.",
+                              "TikTok, propiedad de la empresa china ByteDance, dijo que las prohibiciones se basaban en "
+                              "«conceptos erróneos fundamentales y estaban impulsadas por una geopolítica más amplia»."],
+                 "unofficial", id="a company speaking"),
     # Not the senator named in the next sentence (formiche.net, the MP's name made up: the real one is listed).
     pytest.param("it", "IT", ["Lia Rossetti, responsabile esteri del Partito democratico, ha chiesto “se il governo non "
                               "ritenga di rivedere gli accordi sottoscritti con la Repubblica Popolare Cinese”. Mara "

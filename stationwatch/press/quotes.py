@@ -358,6 +358,14 @@ class QuoteReader:
         asker = self._asking(q, masked, mentions, own_lo, speech)
         if asker is not None:
             return self._resolve(asker, [asker], mentions, masked, stops, ev, last_speaker, q)
+        caption = next((c for c in _CAPTION_BEFORE.finditer(masked, para_lo, q.open_mark + 1) if c.end() >= q.open_mark),
+                       None)
+        if caption:
+            # "[왕하이쥔/동방명주 실소유자/2022년 : "…"]": a broadcast's caption names who speaks
+            named = [m for m in mentions if caption.start(1) <= m.start and m.end <= caption.end(1)]
+            if named:
+                return self._resolve(named[0], named, mentions, masked, stops, ev, last_speaker, q)
+            return Speaker("unattributed", caption.group(1).strip())
         bracketed = _BRACKET_AFTER.match(masked, q.end)
         if bracketed:  # "「許可なく設置され…」(トゥゲンドハット氏)": the name in brackets after the quote
             inside = [m for m in mentions if bracketed.start(1) <= m.start and m.end <= bracketed.end(1)
@@ -843,6 +851,8 @@ _COMPLEMENTISER = re.compile(r"(?<!\w)(?:que|that|dat|dass|daß|che|att|že|hogy
 _APPOSITION_GAP = re.compile(r", (?![^,]*(?:\b(?:who|which|que|qui|che|die|der|dat|som|aki)\b))[^,.;:!?\x00]{3,80}, ")
 # The last word before a question's own words: "sobre “…”", "about “…”".
 _ABOUT = re.compile(r"(?:\b(?:sobre|about|on|über|zu|sur|su|sul|sulla|om|over|acerca de|a respeito de)|について)\s*$", re.IGNORECASE)
+# A TV transcript's caption before the quote: "[왕하이쥔/동방명주 실소유자 : "…"]" (name/role/... :).
+_CAPTION_BEFORE = re.compile(r"\[([^\[\]/:\n]{1,30})(?:/[^\[\]:\n]{0,40})*\s*:\s*")
 # A closing mark, then brackets holding who said it: "」(トゥゲンドハット氏)".
 _BRACKET_AFTER = re.compile(r"[\s\x00]{0,2}[（(]([^()（）\n]{1,40})[)）]")
 _NAME_START = re.compile(r"\b[A-ZÀ-ÖØ-ÞĀ-ŽА-Я]")  # a capital: an interjection that names someone
