@@ -289,6 +289,7 @@ class QuoteReader:
         topic = rules.get("topic_markers") or []
         self._topic = re.compile("|".join(map(re.escape, topic))) if topic else None
         self._verb_last = bool(rules.get("speaker_before_verb"))
+        self._parliament_countries = rules.get("parliament_countries")
 
         result = ArticleQuotes()
         self._attributions: list[tuple[int, int, Speaker]] = []  # sentences that gave an unnamed official speaker
@@ -643,7 +644,7 @@ class QuoteReader:
     def _function_body(self, m: Mention, ev: "_Evidence", function: str | None = None) -> Body | None:
         function = function or m.function
         # a language's word for an MP ("Kamerlid", "riksdagsledamot") is for its own countries' parliaments
-        own = self.gz.language(self._language).get("parliament_countries") if function == "parliament" else None
+        own = self._parliament_countries if function == "parliament" else None
         for country in ev.countries(m.origin or m, function):
             if own and country not in own:
                 continue
@@ -968,7 +969,8 @@ class _Evidence:
         plain, its sentence, its paragraph, the government or ministry named
         just before, the outlet's country (unless the article is mostly about
         another), the article, the function's topic country. Each level gives
-        a country only when it is clear."""
+        a country only when it is clear. An embassy's host ("in Berlin") is
+        never its owner; one no nationality qualifies is the topic country's."""
         lo, hi = _sentence_around(self.stops, m.start, m.end)
         if function == "embassy":
             owner, host = self._owner_and_host(m)
@@ -1027,7 +1029,6 @@ class _Evidence:
         found = self._top(list(self.near), strict=True)
         if found:
             yield found
-        topic = self.gz.topic_country(function)
         if topic:
             yield topic
 
